@@ -1,0 +1,70 @@
+/**
+ * Stable error codes. Flows and programs match on `code`; the message is for people and may change.
+ */
+export const CotErrorCode = {
+  /** The bytes are not well-formed XML. */
+  XML: 'ERR_COT_XML',
+  /** A DOCTYPE was present: refused so no entity can ever be declared or expanded. */
+  DOCTYPE: 'ERR_COT_DOCTYPE',
+  /** The root element is not `<event>`. */
+  NOT_EVENT: 'ERR_COT_NOT_EVENT',
+  /** The input to buildCot is not an object of a known shape, or a field has the wrong JS type. */
+  INPUT: 'ERR_COT_INPUT',
+  MISSING_UID: 'ERR_COT_MISSING_UID',
+  MISSING_TYPE: 'ERR_COT_MISSING_TYPE',
+  MISSING_POINT: 'ERR_COT_MISSING_POINT',
+  /** lat is not a finite number in [-90, 90]. */
+  LAT: 'ERR_COT_LAT',
+  /** lon is not a finite number in [-180, 180]. */
+  LON: 'ERR_COT_LON',
+  /** hae, ce or le is not a number. */
+  POINT_VALUE: 'ERR_COT_POINT_VALUE',
+  /** type does not match the CoT type pattern. */
+  TYPE: 'ERR_COT_TYPE',
+  /** how does not match the CoT how pattern. */
+  HOW: 'ERR_COT_HOW',
+  /** time, start or stale cannot be read as a point in time. */
+  TIME: 'ERR_COT_TIME',
+  STALE_BEFORE_START: 'ERR_COT_STALE_BEFORE_START',
+  /** An element or attribute name in the detail is not a legal XML name. */
+  XML_NAME: 'ERR_COT_XML_NAME',
+  /** A value holds a character that XML 1.0 cannot carry. */
+  XML_CHAR: 'ERR_COT_XML_CHAR',
+  /** The XML uses the same name for an attribute and a child element, which the JSON model cannot hold apart. */
+  MODEL_CONFLICT: 'ERR_COT_MODEL_CONFLICT',
+} as const;
+
+export type CotErrorCode = (typeof CotErrorCode)[keyof typeof CotErrorCode];
+
+export class CotError extends Error {
+  readonly code: CotErrorCode;
+  /** The model path of the offending field, e.g. `point.lat` or `detail.contact.callsign`. */
+  readonly field: string | undefined;
+  readonly value: unknown;
+
+  constructor(code: CotErrorCode, message: string, field?: string, value?: unknown) {
+    super(message);
+    this.name = 'CotError';
+    this.code = code;
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** Shows a value in an error message without flooding it. */
+export function describeValue(value: unknown): string {
+  const MAX_SHOWN_CHARS = 80; // enough to recognise a value, short enough for a status line
+  let text: string;
+  if (typeof value === 'string') text = JSON.stringify(value);
+  else if (value instanceof Date)
+    text = `Date(${Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString()})`;
+  else if (typeof value === 'number' || typeof value === 'boolean' || value == null) text = String(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = Object.prototype.toString.call(value);
+    }
+  }
+  return text.length > MAX_SHOWN_CHARS ? `${text.slice(0, MAX_SHOWN_CHARS)}...` : text;
+}

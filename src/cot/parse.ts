@@ -1,0 +1,233 @@
+import sax from 'sax';
+import {
+  COT_VERSION,
+  DEFAULT_HOW,
+  DEFAULT_STALE_SECONDS,
+  UNKNOWN_THRESHOLD,
+  UNKNOWN_VALUE,
+} from './defaults';
+import { CotError, CotErrorCode } from './errors';
+import type { CotElement, CotEvent, CotPoint } from './model';
+import { parseTime } from './time';
+import { validateEvent } from './validate';
+
+/**
+ * Strict XML with only the five XML entities (sax would otherwise accept HTML ones such as `&nbsp;`);
+ * no position tracking, which costs time on every character and only decorates error messages.
+ */
+/** sax reads `strictEntities`; its published typings leave it out. */
+interface StrictSaxOptions extends sax.SAXOptions {
+  strictEntities: boolean;
+}
+
+const SAX_OPTIONS: StrictSaxOptions = {
+  trim: false,
+  normalize: false,
+  position: false,
+  strictEntities: true,
+};
+
+const WHITESPACE_ONLY = /^[ \t\r\n]*$/;
+const BOM = 0xfeff;
+
+type Attributes = Record<string, string>;
+
+/** Reads one event. A single reader is reused: building a sax parser costs more than parsing a small event. */
+class EventReader {
+  private readonly parser: sax.SAXParser;
+  private depth = 0;
+  private root: Attributes | undefined;
+  private point: Attributes | undefined;
+  private detail: CotElement | undefined;
+  /** Open elements inside `<detail>`, `detail` itself first, with their text so far. */
+  private stack: CotElement[] = [];
+  private texts: string[] = [];
+  /** Depth below which a subtree is ignored (children of point, unknown children of event). */
+  private ignoreBelow = Infinity;
+
+  constructor() {
+    const parser = sax.parser(true, SAX_OPTIONS);
+    parser.onopentag = (tag) => this.open(tag as sax.Tag);
+    parser.onclosetag = () => this.close();
+    parser.ontext = (text) => this.text(text);
+    parser.oncdata = (text) => this.text(text);
+    parser.ondoctype = () => {
+      throw new CotError(
+        CotErrorCode.DOCTYPE,
+        'the XML has a DOCTYPE, which CoT never uses; it is refused so no entity is ever expanded',
+      );
+    };
+    parser.onerror = (error) => {
+      throw new CotError(CotErrorCode.XML, `not well-formed XML: ${error.message.split('\n')[0]}`);
+    };
+    this.parser = parser;
+  }
+
+  read(xml: string): CotEvent {
+    this.depth = 0;
+    this.root = this.point = this.detail = undefined;
+    this.stack = [];
+    this.texts = [];
+    this.ignoreBelow = Infinity;
+    this.parser.write(xml).close();
+    if (!this.root) throw new CotError(CotErrorCode.XML, 'no XML element found; expected <event ...>');
+    return this.toEvent(this.root);
+  }
+
+  private open(tag: sax.Tag): void {
+    const depth = ++this.depth;
+    if (depth > this.ignoreBelow) return;
+    const attributes = tag.attributes as Attributes;
+    if (depth === 1) {
+      if (tag.name !== 'event') {
+        throw new CotError(
+          CotErrorCode.NOT_EVENT,
+          `the root element is <${tag.name}>, not <event>`,
+          undefined,
+          tag.name,
+        );
+      }
+      this.root = attributes;
+    } else if (this.stack.length > 0) {
+      this.openInDetail(tag.name, attributes);
+    } else if (depth === 2 && tag.name === 'point' && !this.point) {
+      this.point = attributes;
+      this.ignoreBelow = depth;
+    } else if (depth === 2 && tag.name === 'detail' && !this.detail) {
+      this.detail = attributes as CotElement;
+      this.checkAttributeNames(attributes);
+      this.stack.push(this.detail);
+      this.texts.push('');
+    } else {
+      this.ignoreBelow = depth;
+    }
+  }
+
+  private openInDetail(name: string, attributes: Attributes): void {
+    this.checkAttributeNames(attributes);
+    if (name === '_text' || name === '__proto__') {
+      throw new CotError(
+        CotErrorCode.MODEL_CONFLICT,
+        `an element named ${name} cannot be held by the JSON model`,
+        name,
+      );
+    }
+    const parent = this.stack[this.stack.length - 1] as CotElement;
+    const element = attributes as CotElement;
+    const existing = parent[name];
+    if (existing === undefined) parent[name] = element;
+    else if (Array.isArray(existing)) existing.push(element);
+    else if (typeof existing === 'object') parent[name] = [existing, element];
+    else {
+      throw new CotError(
+        CotErrorCode.MODEL_CONFLICT,
+        `<${name}> is both an attribute and a child element of its parent; the JSON model cannot keep both`,
+        name,
+      );
+    }
+    this.stack.push(element);
+    this.texts.push('');
+  }
+
+  private checkAttributeNames(attributes: Attributes): void {
+    if ('_text' in attributes) {
+      throw new CotError(
+        CotErrorCode.MODEL_CONFLICT,
+        'an attribute named _text cannot be held by the JSON model',
+        '_text',
+      );
+    }
+  }
+
+  private close(): void {
+    const depth = this.depth--;
+    if (depth > this.ignoreBelow) return;
+    if (depth === this.ignoreBelow) {
+      this.ignoreBelow = Infinity;
+      return;
+    }
+    if (this.stack.length > 0 && depth >= 2) {
+      const element = this.stack.pop() as CotElement;
+      const text = this.texts.pop() as string;
+      // Whitespace-only text is pretty-printing, not content.
+      if (text !== '' && !WHITESPACE_ONLY.test(text)) element._text = text;
+    }
+  }
+
+  private text(text: string): void {
+    if (this.stack.length > 0 && this.depth <= this.ignoreBelow) {
+      this.texts[this.texts.length - 1] += text;
+    }
+  }
+
+  private toEvent(root: Attributes): CotEvent {
+    if (!this.point) {
+      throw new CotError(
+        CotErrorCode.MISSING_POINT,
+        'the event has no <point>; it cannot be placed on a map',
+        'point',
+      );
+    }
+    const time = root.time ?? root.start;
+    const start = root.start ?? root.time;
+    let stale = root.stale;
+    if (stale === undefined && start !== undefined) {
+      // A missing stale is read as the builder's default lifetime rather than refusing the whole event.
+      const startMs = parseTime(start);
+      if (!Number.isNaN(startMs)) stale = new Date(startMs + DEFAULT_STALE_SECONDS * 1000).toISOString();
+    }
+    const event: CotEvent = {
+      version: root.version ?? COT_VERSION,
+      uid: root.uid as string,
+      type: root.type as string,
+      how: root.how ?? DEFAULT_HOW,
+      time: time as string,
+      start: start as string,
+      stale: stale as string,
+      point: readPoint(this.point),
+    };
+    if (root.access !== undefined) event.access = root.access;
+    if (root.qos !== undefined) event.qos = root.qos;
+    if (root.opex !== undefined) event.opex = root.opex;
+    if (this.detail) event.detail = this.detail;
+    validateEvent(event, { staleOrder: false });
+    return event;
+  }
+}
+
+function readCoordinate(text: string | undefined): number {
+  // Number('') is 0: an empty attribute must not put a track at the equator.
+  return text === undefined || text.trim() === '' ? NaN : Number(text);
+}
+
+/** hae/ce/le: missing, non-numeric (ATAK writes "NaN" at times) or >= 999999 all mean unknown. */
+function readMetres(text: string | undefined): number {
+  const value = readCoordinate(text);
+  return Number.isFinite(value) && value < UNKNOWN_THRESHOLD ? value : UNKNOWN_VALUE;
+}
+
+function readPoint(attributes: Attributes): CotPoint {
+  return {
+    lat: readCoordinate(attributes.lat),
+    lon: readCoordinate(attributes.lon),
+    hae: readMetres(attributes.hae),
+    ce: readMetres(attributes.ce),
+    le: readMetres(attributes.le),
+  };
+}
+
+let shared: EventReader | undefined;
+
+/**
+ * Reads one CoT event (an optional XML declaration, then `<event>`) into the canonical model.
+ * Lenient where real clients are, strict where the event would be useless; throws a {@link CotError}.
+ */
+export function parseCot(xml: string | Buffer): CotEvent {
+  let text = typeof xml === 'string' ? xml : xml.toString('utf8');
+  if (text.charCodeAt(0) === BOM) text = text.slice(1);
+  const reader = shared ?? new EventReader();
+  shared = undefined; // a throw leaves sax mid-document; the next call gets a fresh reader
+  const event = reader.read(text);
+  shared = reader;
+  return event;
+}

@@ -1,0 +1,70 @@
+import { CotError, CotErrorCode, describeValue } from './errors';
+import { STALE_SECONDS_LIMIT } from './defaults';
+import type { TimeInput } from './model';
+
+/**
+ * ISO 8601 date-time as CoT senders write it: any number of fraction digits (TAK Server millis, PyTAK
+ * micros, takpak none), `Z` or an offset; a missing zone is read as UTC, which is what every sender means.
+ */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Milliseconds since the epoch, or NaN when the text is not a CoT time. */
+export function parseTime(text: string): number {
+  const m = ISO_TIME.exec(text);
+  if (!m) return NaN;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return NaN;
+  const fraction = m[7] ? Number(`0.${m[7]}`) : 0;
+  let ms = Date.UTC(Number(m[1]), month - 1, day, hour, minute, second) + Math.floor(fraction * 1000);
+  const zone = m[8];
+  if (zone && zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return ms;
+}
+
+/** Checks a time already in the model (a string) and returns its epoch ms. */
+export function requireTime(text: unknown, field: string): number {
+  const ms = typeof text === 'string' ? parseTime(text) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new CotError(
+      CotErrorCode.TIME,
+      `${field} is ${describeValue(text)}, not a time; give an ISO 8601 UTC time such as 2026-01-31T12:00:00.000Z`,
+      field,
+      text,
+    );
+  }
+  return ms;
+}
+
+/** Turns a time as a flow author gives it (ISO string, Date, epoch ms) into the model's ISO string. */
+export function toTimeString(input: TimeInput, field: string): string {
+  if (typeof input === 'string') {
+    requireTime(input, field);
+    return input;
+  }
+  const ms = input instanceof Date ? input.getTime() : input;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || Math.abs(ms) > 8.64e15) {
+    throw new CotError(
+      CotErrorCode.TIME,
+      `${field} is ${describeValue(input)}; give an ISO string, a Date or epoch milliseconds`,
+      field,
+      input,
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/** `stale` also accepts a number of seconds from `now` (below {@link STALE_SECONDS_LIMIT}). */
+export function toStaleString(input: TimeInput, now: number): string {
+  if (typeof input === 'number' && Number.isFinite(input) && input < STALE_SECONDS_LIMIT) {
+    return new Date(now + input * 1000).toISOString();
+  }
+  return toTimeString(input, 'stale');
+}

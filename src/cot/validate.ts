@@ -1,0 +1,104 @@
+import { CotError, CotErrorCode, describeValue } from './errors';
+import type { CotEvent } from './model';
+import { requireTime } from './time';
+import { assertXmlChars } from './xml-text';
+
+/** `\w+(-\w+)*(;[^;]*)?`, e.g. `a-f-G-U-C`; the optional `;...` suffix carries a qualifier. */
+const TYPE_PATTERN = /^\w+(-\w+)*(;[^;]*)?$/;
+/** `\w(-\w+)*`, e.g. `m-g`, `h-e`, `h-g-i-g-o`. */
+const HOW_PATTERN = /^\w(-\w+)*$/;
+
+function requireString(value: unknown, field: string, code: CotErrorCode, what: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new CotError(code, `${field} is ${describeValue(value)}; ${what}`, field, value);
+  }
+  assertXmlChars(value, field);
+  return value;
+}
+
+function requireCoordinate(value: unknown, field: 'lat' | 'lon'): void {
+  const limit = field === 'lat' ? 90 : 180;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < -limit || value > limit) {
+    throw new CotError(
+      field === 'lat' ? CotErrorCode.LAT : CotErrorCode.LON,
+      `point.${field} is ${describeValue(value)}; it must be a number from -${limit} to ${limit}`,
+      `point.${field}`,
+      value,
+    );
+  }
+}
+
+export interface ValidateOptions {
+  /**
+   * Refuse stale before start. On for what a flow author writes; off for received events and canonical models,
+   * because servers do carry such events (already stale on arrival) and a forwarder must not refuse them.
+   */
+  staleOrder: boolean;
+}
+
+/** Checks everything but the detail, which the serializer checks as it writes. */
+export function validateEvent(event: CotEvent, options: ValidateOptions): void {
+  requireString(event.uid, 'uid', CotErrorCode.MISSING_UID, 'every event needs a non-empty uid');
+  const type = requireString(
+    event.type,
+    'type',
+    CotErrorCode.MISSING_TYPE,
+    'every event needs a type such as a-f-G-U-C',
+  );
+  if (!TYPE_PATTERN.test(type)) {
+    throw new CotError(
+      CotErrorCode.TYPE,
+      `type ${describeValue(type)} is not a CoT type; use dash-separated parts such as a-f-G-U-C`,
+      'type',
+      type,
+    );
+  }
+  const how = requireString(event.how, 'how', CotErrorCode.HOW, 'give a how such as m-g or h-e');
+  if (!HOW_PATTERN.test(how)) {
+    throw new CotError(
+      CotErrorCode.HOW,
+      `how ${describeValue(how)} is not a CoT how; use dash-separated parts such as m-g or h-e`,
+      'how',
+      how,
+    );
+  }
+  requireString(event.version, 'version', CotErrorCode.INPUT, 'use "2.0"');
+  requireTime(event.time, 'time');
+  const start = requireTime(event.start, 'start');
+  const stale = requireTime(event.stale, 'stale');
+  if (options.staleOrder && stale < start) {
+    throw new CotError(
+      CotErrorCode.STALE_BEFORE_START,
+      `stale ${event.stale} is before start ${event.start}; an event must stay valid for some time`,
+      'stale',
+      event.stale,
+    );
+  }
+  for (const optional of ['access', 'qos', 'opex'] as const) {
+    const value = event[optional];
+    if (value !== undefined)
+      requireString(value, optional, CotErrorCode.INPUT, 'give a string or leave it out');
+  }
+  const point = event.point;
+  if (point === null || typeof point !== 'object') {
+    throw new CotError(
+      CotErrorCode.MISSING_POINT,
+      'the event has no point; give point.lat and point.lon',
+      'point',
+      point,
+    );
+  }
+  requireCoordinate(point.lat, 'lat');
+  requireCoordinate(point.lon, 'lon');
+  for (const field of ['hae', 'ce', 'le'] as const) {
+    const value = point[field];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new CotError(
+        CotErrorCode.POINT_VALUE,
+        `point.${field} is ${describeValue(value)}; give metres as a number, or 9999999 for unknown`,
+        `point.${field}`,
+        value,
+      );
+    }
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The library API of node-red-contrib-takpak: everything here works without Node-RED.
+ */
+export { buildCot, buildCotWithXmlbuilder2, toCotEvent } from './cot/build';
+export { parseCot } from './cot/parse';
+export { CotError, CotErrorCode } from './cot/errors';
+export type {
+  CotDetail,
+  CotElement,
+  CotEvent,
+  CotEventInput,
+  CotInput,
+  CotPoint,
+  CotScalar,
+  CotShortInput,
+  TimeInput,
+} from './cot/model';
+export {
+  COT_VERSION,
+  DEFAULT_HOW,
+  DEFAULT_STALE_SECONDS,
+  DEFAULT_TYPE,
+  UNKNOWN_VALUE,
+  STALE_SECONDS_LIMIT,
+} from './cot/defaults';
+export { randomUid, stableUid, TAKPAK_UID_NAMESPACE } from './cot/uid';
+export { toArgb } from './cot/normalize';
+export {
+  presenceEvent,
+  pingEvent,
+  pongEvent,
+  deleteEvent,
+  chatEvent,
+  PING_TYPE,
+  PONG_TYPE,
+  PONG_UID,
+  DELETE_TYPE,
+  CHAT_TYPE,
+  ALL_CHAT_ROOMS,
+  SERVER_STREAM_ENDPOINT,
+} from './cot/helpers';
+export type { PresenceOptions, DeleteOptions, ChatOptions, Takv } from './cot/helpers';
