@@ -152,6 +152,14 @@ function singleLine(xml: string): string {
   return xml.replace(/[\n\r\t]/g, (c) => (c === '\n' ? '&#10;' : c === '\r' ? '&#13;' : '&#9;'));
 }
 
+/**
+ * xmlbuilder2 leaves an `&` alone when it already looks like an entity (`&amp;`, `&A;`), so the value
+ * "&amp;" would read back as "&". Escaping every `&` first makes it write exactly what we mean.
+ */
+function ampersands(value: string): string {
+  return value.includes('&') ? value.replace(/&/g, '&amp;') : value;
+}
+
 function addToBuilder(parent: XMLBuilder, name: string, element: CotElement): void {
   const attributes: Record<string, string> = {};
   const children: Array<[string, Child]> = [];
@@ -159,10 +167,10 @@ function addToBuilder(parent: XMLBuilder, name: string, element: CotElement): vo
     if (key === '_text') continue;
     const value = element[key];
     if (isChild(value)) children.push([key, value]);
-    else if (value !== undefined && value !== null) attributes[key] = scalarText(value, key);
+    else if (value !== undefined && value !== null) attributes[key] = ampersands(scalarText(value, key));
   }
   const node = parent.ele(name, attributes);
-  if (element._text !== undefined && element._text !== '') node.txt(element._text);
+  if (element._text !== undefined && element._text !== '') node.txt(ampersands(element._text));
   for (const [key, child] of children) {
     if (Array.isArray(child)) for (const item of child) addToBuilder(node, key, item);
     else addToBuilder(node, key, child);
@@ -233,7 +241,7 @@ export function serializeEventWithBuilder(event: CotEvent): string {
   const attributes: Record<string, string> = {};
   for (const name of EVENT_ATTRIBUTES) {
     const value = event[name];
-    if (value !== undefined) attributes[name] = value;
+    if (value !== undefined) attributes[name] = ampersands(value);
   }
   const p = event.point;
   const root = fragment();

@@ -76,8 +76,11 @@ export function validateEvent(event: CotEvent, options: ValidateOptions): void {
   }
   for (const optional of ['access', 'qos', 'opex'] as const) {
     const value = event[optional];
-    if (value !== undefined)
-      requireString(value, optional, CotErrorCode.INPUT, 'give a string or leave it out');
+    if (value === undefined) continue;
+    if (typeof value !== 'string') {
+      throw new CotError(CotErrorCode.INPUT, `${optional} is ${describeValue(value)}; give a string or leave it out`, optional, value);
+    }
+    assertXmlChars(value, optional);
   }
   const point = event.point;
   if (point === null || typeof point !== 'object') {
