@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildCot, parseCot, stableUid, toCotEvent, DEFAULT_STALE_SECONDS, type CotEvent } from '../src/index';
+import {
+  buildCot,
+  parseCot,
+  stableUid,
+  toCotEvent,
+  DEFAULT_STALE_SECONDS,
+  type CotEvent,
+} from '../src/index';
 
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -108,13 +115,18 @@ describe('the short form', () => {
   });
 
   it('accepts numeric strings for numbers, as CSV and MQTT sources send them', () => {
-    const event = roundTrip({ lat: '45.5' as unknown as number, lon: '-122.25' as unknown as number, type: 'a-f-G' });
+    const event = roundTrip({
+      lat: '45.5' as unknown as number,
+      lon: '-122.25' as unknown as number,
+      type: 'a-f-G',
+    });
     assert.equal(event.point.lat, 45.5);
     assert.equal(event.point.lon, -122.25);
   });
 
   it('reads stale as seconds from now, a Date, epoch ms or an ISO string', () => {
-    const stale = (value: string | number | Date) => toCotEvent({ lat: 0, lon: 0, type: 'a-f-G', stale: value }, NOW).stale;
+    const stale = (value: string | number | Date) =>
+      toCotEvent({ lat: 0, lon: 0, type: 'a-f-G', stale: value }, NOW).stale;
     assert.equal(stale(90), new Date(NOW + 90_000).toISOString());
     assert.equal(stale(new Date(NOW + 60_000)), new Date(NOW + 60_000).toISOString());
     assert.equal(stale(NOW + 120_000), new Date(NOW + 120_000).toISOString());
@@ -123,7 +135,14 @@ describe('the short form', () => {
 
   it('takes time and start as Date, epoch ms or ISO string', () => {
     const event = toCotEvent(
-      { lat: 0, lon: 0, type: 'a-f-G', time: new Date(NOW), start: NOW + 1000, stale: '2026-01-31T13:00:00.5Z' },
+      {
+        lat: 0,
+        lon: 0,
+        type: 'a-f-G',
+        time: new Date(NOW),
+        start: NOW + 1000,
+        stale: '2026-01-31T13:00:00.5Z',
+      },
       NOW,
     );
     assert.equal(event.time, new Date(NOW).toISOString());
@@ -132,7 +151,14 @@ describe('the short form', () => {
   });
 
   it('writes access, qos and opex when given', () => {
-    const event = roundTrip({ lat: 0, lon: 0, type: 'a-f-G', access: 'Undefined', qos: '1-r-c', opex: 'e-demo' });
+    const event = roundTrip({
+      lat: 0,
+      lon: 0,
+      type: 'a-f-G',
+      access: 'Undefined',
+      qos: '1-r-c',
+      opex: 'e-demo',
+    });
     assert.equal(event.access, 'Undefined');
     assert.equal(event.qos, '1-r-c');
     assert.equal(event.opex, 'e-demo');

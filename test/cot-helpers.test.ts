@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildCot, chatEvent, deleteEvent, parseCot, pingEvent, pongEvent, presenceEvent } from '../src/index';
+import {
+  buildCot,
+  chatEvent,
+  deleteEvent,
+  parseCot,
+  pingEvent,
+  pongEvent,
+  presenceEvent,
+} from '../src/index';
 
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
 const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
@@ -53,7 +61,12 @@ describe('typed helpers build the events TAK networks expect', () => {
 
   it('GeoChat: b-t-f, GeoChat.<sender>.<room>.<id> uid, __chat/chatgrp, link p-p and remarks as ATAK writes them', () => {
     const event = parseCot(
-      buildCot(chatEvent({ senderUid: 'ANDROID-1', senderCallsign: 'ALPHA & <co>', text: 'hi "all"\nover', messageId: 'm1' }, NOW)),
+      buildCot(
+        chatEvent(
+          { senderUid: 'ANDROID-1', senderCallsign: 'ALPHA & <co>', text: 'hi "all"\nover', messageId: 'm1' },
+          NOW,
+        ),
+      ),
     );
     assert.equal(event.type, 'b-t-f');
     assert.equal(event.uid, 'GeoChat.ANDROID-1.All Chat Rooms.m1');
@@ -73,7 +86,19 @@ describe('typed helpers build the events TAK networks expect', () => {
 
   it('a direct chat is addressed with marti/dest so servers deliver it only there', () => {
     const event = parseCot(
-      buildCot(chatEvent({ senderUid: 'A', senderCallsign: 'A', text: 'psst', room: 'BRAVO', roomId: 'ANDROID-B', toCallsign: 'BRAVO' }, NOW)),
+      buildCot(
+        chatEvent(
+          {
+            senderUid: 'A',
+            senderCallsign: 'A',
+            text: 'psst',
+            room: 'BRAVO',
+            roomId: 'ANDROID-B',
+            toCallsign: 'BRAVO',
+          },
+          NOW,
+        ),
+      ),
     );
     assert.deepEqual(event.detail?.marti, { dest: { callsign: 'BRAVO' } });
     assert.equal((event.detail?.__chat as { id: string }).id, 'ANDROID-B');

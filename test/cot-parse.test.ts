@@ -6,14 +6,23 @@ const T = 'time="2026-01-31T12:00:00Z" start="2026-01-31T12:00:00Z" stale="2026-
 
 describe('parseCot is lenient where real clients are', () => {
   it('reads any number of fraction digits, or none', () => {
-    for (const time of ['2026-01-31T12:00:00Z', '2026-01-31T12:00:00.1Z', '2026-01-31T12:00:00.123Z', '2026-01-31T12:00:00.123456789Z']) {
-      const event = parseCot(`<event uid="a" type="a-f-G" how="m-g" time="${time}" start="${time}" stale="2027-01-01T00:00:00Z"><point lat="1" lon="2"/></event>`);
+    for (const time of [
+      '2026-01-31T12:00:00Z',
+      '2026-01-31T12:00:00.1Z',
+      '2026-01-31T12:00:00.123Z',
+      '2026-01-31T12:00:00.123456789Z',
+    ]) {
+      const event = parseCot(
+        `<event uid="a" type="a-f-G" how="m-g" time="${time}" start="${time}" stale="2027-01-01T00:00:00Z"><point lat="1" lon="2"/></event>`,
+      );
       assert.equal(event.time, time, 'kept as written');
     }
   });
 
   it('fills missing version, how, hae, ce, le and start/stale from what is there', () => {
-    const event = parseCot('<event uid="a" type="a-f-G" time="2026-01-31T12:00:00Z"><point lat="1" lon="2"/></event>');
+    const event = parseCot(
+      '<event uid="a" type="a-f-G" time="2026-01-31T12:00:00Z"><point lat="1" lon="2"/></event>',
+    );
     assert.equal(event.version, '2.0');
     assert.equal(event.how, 'm-g');
     assert.equal(event.start, '2026-01-31T12:00:00Z');
@@ -23,20 +32,28 @@ describe('parseCot is lenient where real clients are', () => {
   });
 
   it('reads iTAK speed="-1.0" as it is', () => {
-    const event = parseCot(`<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2"/><detail><track course="10.0" speed="-1.0"/></detail></event>`);
+    const event = parseCot(
+      `<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2"/><detail><track course="10.0" speed="-1.0"/></detail></event>`,
+    );
     assert.deepEqual(event.detail?.track, { course: '10.0', speed: '-1.0' });
   });
 
   it('reads detail before point', () => {
-    const event = parseCot(`<event uid="a" type="a-f-G" ${T}><detail><contact callsign="A"/></detail><point lat="1.5" lon="2.5"/></event>`);
+    const event = parseCot(
+      `<event uid="a" type="a-f-G" ${T}><detail><contact callsign="A"/></detail><point lat="1.5" lon="2.5"/></event>`,
+    );
     assert.equal(event.point.lat, 1.5);
     assert.deepEqual(event.detail, { contact: { callsign: 'A' } });
   });
 
   it('reads 999999 or more, NaN and missing hae/ce/le as unknown', () => {
-    const event = parseCot(`<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2" hae="999999" ce="NaN" le="12345678.9"/></event>`);
+    const event = parseCot(
+      `<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2" hae="999999" ce="NaN" le="12345678.9"/></event>`,
+    );
     assert.deepEqual(event.point, { lat: 1, lon: 2, hae: 9999999, ce: 9999999, le: 9999999 });
-    const known = parseCot(`<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2" hae="999998.5" ce="0" le="-3"/></event>`);
+    const known = parseCot(
+      `<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2" hae="999998.5" ce="0" le="-3"/></event>`,
+    );
     assert.deepEqual(known.point, { lat: 1, lon: 2, hae: 999998.5, ce: 0, le: -3 });
   });
 
@@ -68,17 +85,23 @@ describe('parseCot is lenient where real clients are', () => {
   });
 
   it('drops whitespace-only text (pretty-printing) but keeps text with content verbatim', () => {
-    const event = parseCot(`<event uid="a" type="a-f-G" ${T}>\n  <point lat="1" lon="2"/>\n  <detail>\n    <remarks>  spaced out\n</remarks>\n    <x> </x>\n  </detail>\n</event>`);
+    const event = parseCot(
+      `<event uid="a" type="a-f-G" ${T}>\n  <point lat="1" lon="2"/>\n  <detail>\n    <remarks>  spaced out\n</remarks>\n    <x> </x>\n  </detail>\n</event>`,
+    );
     assert.deepEqual(event.detail, { remarks: { _text: '  spaced out\n' }, x: {} });
   });
 
   it('ignores comments and processing instructions inside the event', () => {
-    const event = parseCot(`<event uid="a" type="a-f-G" ${T}><!-- <event> --><point lat="1" lon="2"/><detail><?pi x?><a/></detail></event>`);
+    const event = parseCot(
+      `<event uid="a" type="a-f-G" ${T}><!-- <event> --><point lat="1" lon="2"/><detail><?pi x?><a/></detail></event>`,
+    );
     assert.deepEqual(event.detail, { a: {} });
   });
 
   it('accepts an event that is already stale on arrival (servers carry them)', () => {
-    const event = parseCot('<event uid="a" type="a-f-G" time="2026-01-31T12:00:00Z" start="2026-01-31T12:00:00Z" stale="2026-01-01T00:00:00Z"><point lat="1" lon="2"/></event>');
+    const event = parseCot(
+      '<event uid="a" type="a-f-G" time="2026-01-31T12:00:00Z" start="2026-01-31T12:00:00Z" stale="2026-01-01T00:00:00Z"><point lat="1" lon="2"/></event>',
+    );
     assert.equal(event.stale, '2026-01-01T00:00:00Z');
   });
 });

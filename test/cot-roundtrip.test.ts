@@ -5,7 +5,11 @@ import sax from 'sax';
 import { buildCot, buildCotWithXmlbuilder2, parseCot, type CotElement, type CotEvent } from '../src/index';
 import { formatNumber } from '../src/cot/format';
 
-const T = { time: '2026-01-31T12:00:00.000Z', start: '2026-01-31T12:00:00.000Z', stale: '2026-01-31T12:05:00.000Z' };
+const T = {
+  time: '2026-01-31T12:00:00.000Z',
+  start: '2026-01-31T12:00:00.000Z',
+  stale: '2026-01-31T12:05:00.000Z',
+};
 const POINT = { lat: 12.5, lon: -45.25, hae: 100, ce: 5, le: 9999999 };
 
 function event(detail: CotElement, type = 'a-f-G-U-C'): CotEvent {
@@ -27,9 +31,20 @@ const TABLE: Record<string, CotElement | CotElement[]> = {
   takv: { device: 'Pixel 8', platform: 'ATAK-CIV', os: '34', version: '5.2.0.4' },
   precisionlocation: { geopointsrc: 'GPS', altsrc: 'DTED0' },
   uid: { Droid: 'ALPHA-1' },
-  remarks: { source: 'BAO.F.ATAK.abc', to: 'All Chat Rooms', time: '2026-01-31T12:00:00.000Z', _text: 'hello\nthere' },
+  remarks: {
+    source: 'BAO.F.ATAK.abc',
+    to: 'All Chat Rooms',
+    time: '2026-01-31T12:00:00.000Z',
+    _text: 'hello\nthere',
+  },
   link: [
-    { uid: 'parent-1', type: 'a-f-G-U-C', relation: 'p-p', parent_callsign: 'HQ', production_time: '2026-01-31T11:00:00Z' },
+    {
+      uid: 'parent-1',
+      type: 'a-f-G-U-C',
+      relation: 'p-p',
+      parent_callsign: 'HQ',
+      production_time: '2026-01-31T11:00:00Z',
+    },
     { uid: 'route-pt', url: 'https://example.org/x?a=1&b=2', remarks: 'second link' },
   ],
   usericon: { iconsetpath: 'COT_MAPPING_2525B/a-f/a-f-G' },
@@ -55,7 +70,10 @@ describe('round trip of every element in the protocol table', () => {
   it('unknown nested elements with text and repeated children in order', () =>
     assertRoundTrip(
       event({
-        __video: { url: 'rtsp://10.0.0.1/live', ConnectionEntry: { address: '10.0.0.1', port: '554', _text: 'x' } },
+        __video: {
+          url: 'rtsp://10.0.0.1/live',
+          ConnectionEntry: { address: '10.0.0.1', port: '554', _text: 'x' },
+        },
         shape: { polyline: { closed: 'true', vertex: [{ lat: '1' }, { lat: '2' }, { lat: '3' }] } },
       }),
     ));
@@ -64,7 +82,8 @@ describe('round trip of every element in the protocol table', () => {
     assertRoundTrip(bare);
     assertRoundTrip(event({}));
   });
-  it('optional event attributes', () => assertRoundTrip({ ...event({}), access: 'Undefined', qos: '1-r-c', opex: 'o' }));
+  it('optional event attributes', () =>
+    assertRoundTrip({ ...event({}), access: 'Undefined', qos: '1-r-c', opex: 'o' }));
 });
 
 describe('numbers', () => {
@@ -104,15 +123,15 @@ function elementArb(depth: number): fc.Arbitrary<CotElement> {
           fc.oneof(elementArb(depth - 1), fc.array(elementArb(depth - 1), { minLength: 2, maxLength: 3 })),
           { maxKeys: 3 },
         );
-  return fc.record({ attributes, children, text: fc.option(textWithContent, { nil: undefined }) }).map(
-    ({ attributes: attrs, children: kids, text }) => {
+  return fc
+    .record({ attributes, children, text: fc.option(textWithContent, { nil: undefined }) })
+    .map(({ attributes: attrs, children: kids, text }) => {
       const element: CotElement = {};
       for (const [k, v] of Object.entries(attrs)) element[k] = v;
       for (const [k, v] of Object.entries(kids)) if (!(k in element)) element[k] = v;
       if (text !== undefined) element._text = text;
       return element;
-    },
-  );
+    });
 }
 
 const coordinate = (limit: number) =>
@@ -125,7 +144,10 @@ const isoTime = fc
   .integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2100, 0, 1) })
   .map((ms) => new Date(ms).toISOString());
 const cotType = fc
-  .array(fc.constantFrom('a', 'f', 'h', 'G', 'U', 'C', 'b', 't', 'x', 'd', '1'), { minLength: 1, maxLength: 6 })
+  .array(fc.constantFrom('a', 'f', 'h', 'G', 'U', 'C', 'b', 't', 'x', 'd', '1'), {
+    minLength: 1,
+    maxLength: 6,
+  })
   .map((parts) => parts.join('-'));
 
 const eventArb: fc.Arbitrary<CotEvent> = fc

@@ -12,7 +12,8 @@ function expectBuildError(input: unknown, code: string, field: string | undefine
       assert.ok(error instanceof CotError, `a CotError, got ${String(error)}`);
       assert.equal(error.code, code);
       assert.equal(error.field, field);
-      for (const text of mentions) assert.ok(error.message.includes(text), `"${error.message}" mentions ${text}`);
+      for (const text of mentions)
+        assert.ok(error.message.includes(text), `"${error.message}" mentions ${text}`);
       return true;
     },
   );
@@ -25,7 +26,13 @@ describe('buildCot refuses bad input with a stable code that names the field and
     ['lat NaN', { ...base, lat: NaN }, CotErrorCode.LAT, 'point.lat', ['NaN']],
     ['lat Infinity', { ...base, lat: Infinity }, CotErrorCode.LAT, 'point.lat', ['Infinity']],
     ['lon above 180', { ...base, lon: 180.01 }, CotErrorCode.LON, 'point.lon', ['180.01']],
-    ['lon in a canonical model', { uid: 'x', type: 'a-f-G', point: { lat: 0, lon: -181 } }, CotErrorCode.LON, 'point.lon', ['-181']],
+    [
+      'lon in a canonical model',
+      { uid: 'x', type: 'a-f-G', point: { lat: 0, lon: -181 } },
+      CotErrorCode.LON,
+      'point.lon',
+      ['-181'],
+    ],
     ['lat not a number', { ...base, lat: 'north' }, CotErrorCode.INPUT, 'lat', ['"north"']],
     ['no position', { type: 'a-f-G', callsign: 'A' }, CotErrorCode.MISSING_POINT, 'lat', ['lat and lon']],
     ['empty uid', { ...base, uid: '' }, CotErrorCode.MISSING_UID, 'uid', ['uid']],
@@ -35,22 +42,76 @@ describe('buildCot refuses bad input with a stable code that names the field and
     ['bad how', { ...base, how: 'machine' }, CotErrorCode.HOW, 'how', ['"machine"']],
     ['unparsable time', { ...base, time: 'yesterday' }, CotErrorCode.TIME, 'time', ['"yesterday"']],
     ['invalid Date', { ...base, start: new Date('nope') }, CotErrorCode.TIME, 'start', ['invalid']],
-    ['stale before start', { ...base, start: '2026-01-31T12:00:00Z', stale: '2026-01-31T11:00:00Z' }, CotErrorCode.STALE_BEFORE_START, 'stale', ['2026-01-31T11:00:00Z']],
-    ['illegal element name', { ...base, detail: { '1bad': {} } }, CotErrorCode.XML_NAME, 'detail.1bad', ['"1bad"']],
-    ['illegal attribute name', { ...base, detail: { contact: { 'call sign': 'A' } } }, CotErrorCode.XML_NAME, 'detail.contact.call sign', ['"call sign"']],
-    ['illegal nested name', { ...base, detail: { marti: { dest: [{ 'a<b': 'x' }] } } }, CotErrorCode.XML_NAME, 'detail.marti.dest[0].a<b', ['a<b']],
-    ['control character in callsign', { ...base, callsign: 'A\u0001B' }, CotErrorCode.XML_CHAR, 'detail.contact.callsign', ['U+0001']],
-    ['lone surrogate in remarks', { ...base, remarks: 'x\uD800y' }, CotErrorCode.XML_CHAR, 'detail.remarks._text', ['U+D800']],
-    ['U+FFFE in a nested value', { ...base, detail: { a: { b: { c: '\uFFFE' } } } }, CotErrorCode.XML_CHAR, 'detail.a.b.c', ['U+FFFE']],
+    [
+      'stale before start',
+      { ...base, start: '2026-01-31T12:00:00Z', stale: '2026-01-31T11:00:00Z' },
+      CotErrorCode.STALE_BEFORE_START,
+      'stale',
+      ['2026-01-31T11:00:00Z'],
+    ],
+    [
+      'illegal element name',
+      { ...base, detail: { '1bad': {} } },
+      CotErrorCode.XML_NAME,
+      'detail.1bad',
+      ['"1bad"'],
+    ],
+    [
+      'illegal attribute name',
+      { ...base, detail: { contact: { 'call sign': 'A' } } },
+      CotErrorCode.XML_NAME,
+      'detail.contact.call sign',
+      ['"call sign"'],
+    ],
+    [
+      'illegal nested name',
+      { ...base, detail: { marti: { dest: [{ 'a<b': 'x' }] } } },
+      CotErrorCode.XML_NAME,
+      'detail.marti.dest[0].a<b',
+      ['a<b'],
+    ],
+    [
+      'control character in callsign',
+      { ...base, callsign: 'A\u0001B' },
+      CotErrorCode.XML_CHAR,
+      'detail.contact.callsign',
+      ['U+0001'],
+    ],
+    [
+      'lone surrogate in remarks',
+      { ...base, remarks: 'x\uD800y' },
+      CotErrorCode.XML_CHAR,
+      'detail.remarks._text',
+      ['U+D800'],
+    ],
+    [
+      'U+FFFE in a nested value',
+      { ...base, detail: { a: { b: { c: '\uFFFE' } } } },
+      CotErrorCode.XML_CHAR,
+      'detail.a.b.c',
+      ['U+FFFE'],
+    ],
     ['NUL in uid', { ...base, uid: 'a\u0000' }, CotErrorCode.XML_CHAR, 'uid', ['U+0000']],
     ['battery over 100', { ...base, battery: 140 }, CotErrorCode.INPUT, 'battery', ['140']],
     ['speed not a number', { ...base, speed: 'fast' }, CotErrorCode.INPUT, 'speed', ['"fast"']],
     ['callsign not a string', { ...base, callsign: { name: 'A' } }, CotErrorCode.INPUT, 'callsign', ['name']],
     ['bad colour', { ...base, color: 'reddish' }, CotErrorCode.INPUT, 'color', ['"reddish"']],
-    ['detail value a function', { ...base, detail: { a: { b: () => 1 } } }, CotErrorCode.INPUT, 'detail.a.b', []],
+    [
+      'detail value a function',
+      { ...base, detail: { a: { b: () => 1 } } },
+      CotErrorCode.INPUT,
+      'detail.a.b',
+      [],
+    ],
     ['detail not an object', { ...base, detail: 'text' }, CotErrorCode.INPUT, 'detail', ['"text"']],
     ['not an object at all', 'hello', CotErrorCode.INPUT, undefined, ['"hello"']],
-    ['hae not a number', { uid: 'x', type: 'a-f-G', point: { lat: 0, lon: 0, hae: 'high' } }, CotErrorCode.INPUT, 'point.hae', ['"high"']],
+    [
+      'hae not a number',
+      { uid: 'x', type: 'a-f-G', point: { lat: 0, lon: 0, hae: 'high' } },
+      CotErrorCode.INPUT,
+      'point.hae',
+      ['"high"'],
+    ],
   ];
   for (const [name, input, code, field, mentions] of cases) {
     it(`${name} -> ${code}`, () => expectBuildError(input, code, field, mentions));
@@ -83,21 +144,61 @@ function expectParseError(xml: string, code: string): CotError {
 const T = 'time="2026-01-31T12:00:00Z" start="2026-01-31T12:00:00Z" stale="2026-01-31T12:05:00Z"';
 
 describe('parseCot is strict where the event would be useless', () => {
-  it('no uid', () => void expectParseError(`<event version="2.0" type="a-f-G" how="m-g" ${T}><point lat="1" lon="2"/></event>`, CotErrorCode.MISSING_UID));
-  it('no type', () => void expectParseError(`<event version="2.0" uid="a" how="m-g" ${T}><point lat="1" lon="2"/></event>`, CotErrorCode.MISSING_TYPE));
-  it('no point', () => void expectParseError(`<event version="2.0" uid="a" type="a-f-G" how="m-g" ${T}><detail/></event>`, CotErrorCode.MISSING_POINT));
-  it('non-numeric lat', () => void expectParseError(`<event uid="a" type="a-f-G" ${T}><point lat="north" lon="2"/></event>`, CotErrorCode.LAT));
-  it('empty lon', () => void expectParseError(`<event uid="a" type="a-f-G" ${T}><point lat="1" lon=""/></event>`, CotErrorCode.LON));
-  it('lat out of range', () => void expectParseError(`<event uid="a" type="a-f-G" ${T}><point lat="100" lon="2"/></event>`, CotErrorCode.LAT));
-  it('a time that is not a time', () => void expectParseError(`<event uid="a" type="a-f-G" time="TIME" start="TIME" stale="TIME"><point lat="1" lon="2"/></event>`, CotErrorCode.TIME));
-  it('a root that is not event', () => void expectParseError('<auth><cot username="a"/></auth>', CotErrorCode.NOT_EVENT));
-  it('malformed XML', () => void expectParseError(`<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2"></event>`, CotErrorCode.XML));
-  it('a truncated event', () => void expectParseError(`<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2"/>`, CotErrorCode.XML));
+  it('no uid', () =>
+    void expectParseError(
+      `<event version="2.0" type="a-f-G" how="m-g" ${T}><point lat="1" lon="2"/></event>`,
+      CotErrorCode.MISSING_UID,
+    ));
+  it('no type', () =>
+    void expectParseError(
+      `<event version="2.0" uid="a" how="m-g" ${T}><point lat="1" lon="2"/></event>`,
+      CotErrorCode.MISSING_TYPE,
+    ));
+  it('no point', () =>
+    void expectParseError(
+      `<event version="2.0" uid="a" type="a-f-G" how="m-g" ${T}><detail/></event>`,
+      CotErrorCode.MISSING_POINT,
+    ));
+  it('non-numeric lat', () =>
+    void expectParseError(
+      `<event uid="a" type="a-f-G" ${T}><point lat="north" lon="2"/></event>`,
+      CotErrorCode.LAT,
+    ));
+  it('empty lon', () =>
+    void expectParseError(
+      `<event uid="a" type="a-f-G" ${T}><point lat="1" lon=""/></event>`,
+      CotErrorCode.LON,
+    ));
+  it('lat out of range', () =>
+    void expectParseError(
+      `<event uid="a" type="a-f-G" ${T}><point lat="100" lon="2"/></event>`,
+      CotErrorCode.LAT,
+    ));
+  it('a time that is not a time', () =>
+    void expectParseError(
+      `<event uid="a" type="a-f-G" time="TIME" start="TIME" stale="TIME"><point lat="1" lon="2"/></event>`,
+      CotErrorCode.TIME,
+    ));
+  it('a root that is not event', () =>
+    void expectParseError('<auth><cot username="a"/></auth>', CotErrorCode.NOT_EVENT));
+  it('malformed XML', () =>
+    void expectParseError(
+      `<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2"></event>`,
+      CotErrorCode.XML,
+    ));
+  it('a truncated event', () =>
+    void expectParseError(`<event uid="a" type="a-f-G" ${T}><point lat="1" lon="2"/>`, CotErrorCode.XML));
   it('empty input', () => void expectParseError('', CotErrorCode.XML));
   it('HTML entities (only the five XML ones exist)', () =>
-    void expectParseError(`<event uid="a&nbsp;b" type="a-f-G" ${T}><point lat="1" lon="2"/></event>`, CotErrorCode.XML));
+    void expectParseError(
+      `<event uid="a&nbsp;b" type="a-f-G" ${T}><point lat="1" lon="2"/></event>`,
+      CotErrorCode.XML,
+    ));
   it('a DOCTYPE, even a harmless one', () =>
-    void expectParseError(`<!DOCTYPE event><event uid="a" type="a-f-G" ${T}><point lat="1" lon="2"/></event>`, CotErrorCode.DOCTYPE));
+    void expectParseError(
+      `<!DOCTYPE event><event uid="a" type="a-f-G" ${T}><point lat="1" lon="2"/></event>`,
+      CotErrorCode.DOCTYPE,
+    ));
   it('an entity declared in a DOCTYPE is never expanded', () => {
     const billionLaughs =
       '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>' +

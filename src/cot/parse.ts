@@ -161,6 +161,11 @@ class EventReader {
   }
 
   private toEvent(root: Attributes): CotEvent {
+    // An event with neither uid nor type is reported for those first: they say what it is.
+    if (!root.uid)
+      throw new CotError(CotErrorCode.MISSING_UID, 'the event has no uid attribute', 'uid', root.uid);
+    if (!root.type)
+      throw new CotError(CotErrorCode.MISSING_TYPE, 'the event has no type attribute', 'type', root.type);
     if (!this.point) {
       throw new CotError(
         CotErrorCode.MISSING_POINT,

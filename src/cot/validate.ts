@@ -78,7 +78,12 @@ export function validateEvent(event: CotEvent, options: ValidateOptions): void {
     const value = event[optional];
     if (value === undefined) continue;
     if (typeof value !== 'string') {
-      throw new CotError(CotErrorCode.INPUT, `${optional} is ${describeValue(value)}; give a string or leave it out`, optional, value);
+      throw new CotError(
+        CotErrorCode.INPUT,
+        `${optional} is ${describeValue(value)}; give a string or leave it out`,
+        optional,
+        value,
+      );
     }
     assertXmlChars(value, optional);
   }

@@ -21,7 +21,10 @@ export const SHARED_FIXTURES = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures
 export function sharedFixtures(folder: string, suffix: string): { files: string[]; skip: string | false } {
   const dir = path.join(SHARED_FIXTURES, folder);
   if (!existsSync(dir)) {
-    return { files: [], skip: `shared fixtures not found at ${dir}: clone with ../shared beside the repo to run these` };
+    return {
+      files: [],
+      skip: `shared fixtures not found at ${dir}: clone with ../shared beside the repo to run these`,
+    };
   }
   const files = readdirSync(dir)
     .filter((name) => name.endsWith(suffix))

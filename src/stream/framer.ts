@@ -1,0 +1,582 @@
+import { StreamErrorCode } from './errors';
+
+/**
+ * What a frame is. TAK Protocol v1 streaming frames (`0xbf`, varint length, protobuf) will be a second
+ * kind: the framer tells them apart in its search state, where a frame can begin, by the first byte.
+ */
+export type FrameKind = 'xml';
+
+/** Where the framer hands its results. Called synchronously from push() and end(), in stream order. */
+export interface FrameSink {
+  /**
+   * One complete `<event>...</event>` (or self-closing `<event/>`), exactly as it was on the wire.
+   * Return false when the bytes are not well-formed XML: the framer then looks inside them for an
+   * event start it skipped as data (in an attribute value, comment or CDATA) and reads on from there,
+   * which recovers good events that followed a truncated one.
+   */
+  frame(bytes: Buffer, kind: FrameKind): boolean;
+  problem(code: StreamErrorCode, message: string, bytes: number, preview: Buffer): void;
+  /** Bytes outside any event that are neither whitespace nor an XML declaration. */
+  skipped(reason: 'element' | 'garbage', bytes: number, preview: Buffer): void;
+}
+
+// Byte values.
+const LT = 0x3c; // <
+const GT = 0x3e; // >
+const SLASH = 0x2f; // /
+const BANG = 0x21; // !
+const QUESTION = 0x3f; // ?
+const DQUOTE = 0x22;
+const SQUOTE = 0x27;
+const DASH = 0x2d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const EVENT_TAG = Buffer.from('<event', 'latin1');
+const EVENT_NAME = Buffer.from('event', 'latin1');
+const CDATA_OPEN = Buffer.from('[CDATA[', 'latin1');
+
+/** How much of a broken event or of skipped bytes is kept for the report. */
+const PREVIEW_BYTES = 80;
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+/** What may follow `<event` for it to be that element and not `<eventually>`. */
+function isNameEnd(b: number): boolean {
+  return b === GT || b === SLASH || isSpace(b);
+}
+
+function isNameStart(b: number): boolean {
+  return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f || b === 0x3a || b >= 0x80;
+}
+
+// States of the scanner.
+const SEARCH = 0; // outside events: looking for `<event` + name end
+const SEARCH_PI = 1; // outside events, inside `<?...?>` (declarations are not garbage)
+const TAG = 2; // inside a start tag, outside quotes
+const VALUE = 3; // inside a quoted attribute value
+const AFTER_VALUE = 4; // right after a closing quote: only space, `/` or `>` may follow
+const TEXT = 5; // element content
+const OPEN = 6; // just after `<` in content
+const OPEN_NAME = 7; // in a start tag's name
+const CLOSE_NAME = 8; // in an end tag's name
+const CLOSE_REST = 9; // after an end tag's name, before `>`
+const MARKUP = 10; // after `<!`: a comment or CDATA must follow
+const COMMENT = 11;
+const CDATA = 12;
+const PI = 13;
+
+/**
+ * Cuts a byte stream into CoT events: a state machine over bytes that knows just enough XML (tags,
+ * quoted values, comments, CDATA, processing instructions) to find where each `<event>` really ends.
+ * Work is linear in the bytes; bytes are copied only when an event spans chunks, and never more than
+ * the cap is held.
+ */
+export class CotFramer {
+  private readonly sink: FrameSink;
+  private readonly maxFrameBytes: number;
+
+  private state = SEARCH;
+  /** Bytes of `<event` matched so far in SEARCH, and of the candidate matcher inside an event. */
+  private match = 0;
+  /** The current frame's bytes from earlier chunks (copied), and their total length. */
+  private parts: Buffer[] = [];
+  private savedBytes = 0;
+  /** False after the frame outgrew the cap: scan on to its end without keeping bytes. */
+  private keeping = true;
+  private rootTag = false;
+  private slash = false;
+  private quote = 0;
+  /** In OPEN_NAME / CLOSE_NAME: bytes of "event" matched, or -1 when the name is something else. */
+  private nameMatch = 0;
+  /** Frame offset of the `<` that began the current tag. */
+  private tagOffset = 0;
+  /** In MARKUP: bytes of `--` or `[CDATA[` matched; in COMMENT/CDATA/PI: closing bytes seen. */
+  private markup = 0;
+  private markupKind = 0;
+  /** Frame offsets of `<event` + name end seen as data inside this frame: where to restart if it breaks. */
+  private candidates: number[] = [];
+  private candidateMatch = 0;
+  private candidateOffset = 0;
+  /** Skipped bytes outside events, reported before the next event. */
+  private skippedCount = 0;
+  private skippedPreview: number[] = [];
+
+  constructor(sink: FrameSink, maxFrameBytes: number) {
+    this.sink = sink;
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Bytes held for an event that has not ended yet: never more than the cap. */
+  get bufferedBytes(): number {
+    return this.savedBytes;
+  }
+
+  push(chunk: Buffer): void {
+    let input: Buffer | undefined = chunk;
+    while (input !== undefined) input = this.scan(input);
+  }
+
+  /** The stream has ended: an unfinished event is reported, and its restart candidates are tried. */
+  end(): void {
+    if (this.state !== SEARCH && this.state !== SEARCH_PI) {
+      const frame = this.keeping ? Buffer.concat(this.parts) : Buffer.alloc(0);
+      const candidate = this.keeping ? this.candidates[0] : undefined;
+      if (this.keeping) {
+        this.sink.problem(
+          StreamErrorCode.TRUNCATED,
+          `the stream ended inside an event (${frame.length} bytes); the event is lost`,
+          frame.length,
+          frame.subarray(0, PREVIEW_BYTES),
+        );
+      }
+      this.resetFrame();
+      this.state = SEARCH;
+      if (candidate !== undefined) {
+        this.push(frame.subarray(candidate));
+        this.end();
+        return;
+      }
+    }
+    if (this.state === SEARCH) for (let k = 0; k < this.match; k++) this.noteSkipped(EVENT_TAG[k] as number);
+    this.match = 0;
+    this.state = SEARCH;
+    this.flushSkipped();
+  }
+
+  private resetFrame(): void {
+    this.parts = [];
+    this.savedBytes = 0;
+    this.keeping = true;
+    this.candidates = [];
+    this.candidateMatch = 0;
+  }
+
+  private noteSkipped(b: number): void {
+    if (isSpace(b)) {
+      if (this.skippedCount > 0 && this.skippedPreview.length < PREVIEW_BYTES) this.skippedPreview.push(b);
+      return;
+    }
+    // A byte-order mark before the first event is not garbage.
+    if (this.skippedCount === 0 && (b === 0xef || b === 0xbb || b === 0xbf)) return;
+    this.skippedCount++;
+    if (this.skippedPreview.length < PREVIEW_BYTES) this.skippedPreview.push(b);
+  }
+
+  private flushSkipped(): void {
+    if (this.skippedCount === 0) return;
+    const preview = Buffer.from(this.skippedPreview);
+    const reason =
+      preview[0] === LT && preview.length > 1 && (isNameStart(preview[1] as number) || preview[1] === BANG)
+        ? 'element'
+        : 'garbage';
+    this.sink.skipped(reason, this.skippedCount, preview);
+    this.skippedCount = 0;
+    this.skippedPreview = [];
+  }
+
+  /** The frame so far: saved parts plus this chunk from `start` up to (not including) `end`. */
+  private frameBytes(chunk: Buffer, start: number, end: number): Buffer {
+    const tail = chunk.subarray(start, end);
+    return this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
+  }
+
+  /**
+   * Scans one input. Returns a buffer to scan next when recovery must re-read bytes it already passed
+   * (a restart candidate inside a broken frame, followed by the rest of this input); otherwise undefined.
+   */
+  private scan(chunk: Buffer): Buffer | undefined {
+    const n = chunk.length;
+    let i = 0;
+    /** Where the current frame's bytes begin in this chunk (0 when it began in an earlier one). */
+    let start = 0;
+
+    /** Offset within the frame of position p of this chunk. */
+    const offsetAt = (p: number): number => this.savedBytes + (p - start);
+
+    /**
+     * Something broke inside the frame at position i. Report it; restart at the first candidate if one
+     * was seen, else resume searching at i.
+     */
+    const broken = (code: StreamErrorCode, why: string): Buffer | undefined => {
+      const frame = this.keeping ? this.frameBytes(chunk, start, i) : undefined;
+      if (frame !== undefined) {
+        this.sink.problem(
+          code,
+          `${why}; the event (${frame.length} bytes so far) is skipped`,
+          frame.length,
+          frame.subarray(0, PREVIEW_BYTES),
+        );
+      }
+      const candidate = frame !== undefined ? this.candidates[0] : undefined;
+      this.resetFrame();
+      this.state = SEARCH;
+      this.match = 0;
+      if (frame !== undefined && candidate !== undefined) {
+        return Buffer.concat([frame.subarray(candidate), chunk.subarray(i)]);
+      }
+      return undefined;
+    };
+
+    /** A frame ends at position i (its last byte). Returns a replay buffer when recovery needs one. */
+    const complete = (): Buffer | undefined => {
+      const length = offsetAt(i + 1);
+      if (!this.keeping) {
+        this.resetFrame();
+        this.state = SEARCH;
+        return undefined;
+      }
+      if (length > this.maxFrameBytes) {
+        const frame = this.frameBytes(chunk, start, i + 1);
+        this.oversize(length, frame);
+        this.resetFrame();
+        this.state = SEARCH;
+        return undefined;
+      }
+      const frame = this.frameBytes(chunk, start, i + 1);
+      const candidate = this.candidates[0];
+      this.resetFrame();
+      this.state = SEARCH;
+      const accepted = this.sink.frame(frame, 'xml');
+      if (!accepted && candidate !== undefined) {
+        return Buffer.concat([frame.subarray(candidate), chunk.subarray(i + 1)]);
+      }
+      return undefined;
+    };
+
+    /** Starts a frame whose `<event` began at chunk position p, or in an earlier chunk when p < 0. */
+    const beginFrame = (p: number, bytesBefore: number): void => {
+      this.flushSkipped();
+      this.resetFrame();
+      if (p >= 0) {
+        start = p;
+      } else {
+        // The bytes before this chunk were exactly the start of `<event`: no need to have kept them.
+        this.parts = [EVENT_TAG.subarray(0, bytesBefore)];
+        this.savedBytes = bytesBefore;
+        start = 0;
+      }
+      this.rootTag = true;
+      this.slash = false;
+      this.state = TAG;
+    };
+
+    /** The candidate matcher: notes `<event` + name end seen inside data of the current frame. */
+    const watch = (b: number): void => {
+      const m = this.candidateMatch;
+      if (b === LT) {
+        this.candidateMatch = 1;
+        this.candidateOffset = offsetAt(i);
+      } else if (m === 0) {
+        return;
+      } else if (m < 6) {
+        this.candidateMatch = b === EVENT_TAG[m] ? m + 1 : 0;
+      } else {
+        if (isNameEnd(b) && this.keeping) this.candidates.push(this.candidateOffset);
+        this.candidateMatch = 0;
+      }
+    };
+
+    while (i < n) {
+      const b = chunk[i] as number;
+      switch (this.state) {
+        case SEARCH: {
+          if (this.match === 0) {
+            const lt = chunk.indexOf(LT, i);
+            const stop = lt < 0 ? n : lt;
+            for (let k = i; k < stop; k++) this.noteSkipped(chunk[k] as number);
+            if (lt < 0) {
+              i = n;
+              continue;
+            }
+            this.match = 1;
+            i = lt + 1;
+            continue;
+          }
+          if (this.match < 6) {
+            if (b === EVENT_TAG[this.match]) {
+              this.match++;
+              i++;
+            } else if (this.match === 1 && b === QUESTION) {
+              this.match = 0;
+              this.markup = 0;
+              this.state = SEARCH_PI;
+              i++;
+            } else {
+              for (let k = 0; k < this.match; k++) this.noteSkipped(EVENT_TAG[k] as number);
+              this.match = 0; // b is looked at again: it may be a `<`
+            }
+            continue;
+          }
+          if (isNameEnd(b)) {
+            const at = i - 6;
+            this.match = 0;
+            beginFrame(at >= 0 ? at : -1, at >= 0 ? 0 : -at);
+            continue; // b is read again as part of the start tag
+          }
+          for (let k = 0; k < 6; k++) this.noteSkipped(EVENT_TAG[k] as number);
+          this.match = 0;
+          continue;
+        }
+        case SEARCH_PI:
+          if (b === GT && this.markup === 1) this.state = SEARCH;
+          this.markup = b === QUESTION ? 1 : 0;
+          i++;
+          continue;
+        case TAG:
+          if (b === DQUOTE || b === SQUOTE) {
+            this.quote = b;
+            this.slash = false;
+            this.state = VALUE;
+          } else if (b === GT) {
+            if (this.rootTag && this.slash) {
+              const replay = complete();
+              if (replay) return replay;
+            } else {
+              this.rootTag = false;
+              this.state = TEXT;
+            }
+          } else if (b === LT) {
+            const replay = broken(StreamErrorCode.MALFORMED, 'a "<" inside a tag');
+            if (replay) return replay;
+            continue;
+          } else if (!isSpace(b)) {
+            this.slash = b === SLASH;
+          }
+          i++;
+          continue;
+        case VALUE: {
+          const quote = this.quote;
+          while (i < n) {
+            const c = chunk[i] as number;
+            if (c === quote) break;
+            if (c === LT || this.candidateMatch !== 0) watch(c);
+            i++;
+          }
+          if (i < n) {
+            this.candidateMatch = 0;
+            this.state = AFTER_VALUE;
+            i++;
+          }
+          continue;
+        }
+        case AFTER_VALUE:
+          if (isSpace(b) || b === SLASH || b === GT) {
+            this.state = TAG;
+            continue;
+          }
+          {
+            // Text glued to a closing quote: the quotes are out of step, typically because an event
+            // was cut off inside a value and the next event's quotes were read the wrong way round.
+            const replay = broken(StreamErrorCode.MALFORMED, 'text right after a quoted attribute value');
+            if (replay) return replay;
+          }
+          continue;
+        case TEXT: {
+          const lt = chunk.indexOf(LT, i);
+          if (lt < 0) {
+            i = n;
+            continue;
+          }
+          i = lt;
+          this.tagOffset = offsetAt(i);
+          this.state = OPEN;
+          i++;
+          continue;
+        }
+        case OPEN:
+          if (b === SLASH) {
+            this.nameMatch = 0;
+            this.state = CLOSE_NAME;
+          } else if (b === BANG) {
+            this.markup = 0;
+            this.markupKind = 0;
+            this.state = MARKUP;
+          } else if (b === QUESTION) {
+            this.markup = 0;
+            this.state = PI;
+          } else if (isNameStart(b)) {
+            this.nameMatch = b === EVENT_NAME[0] ? 1 : -1;
+            this.state = OPEN_NAME;
+          } else {
+            const replay = broken(
+              StreamErrorCode.MALFORMED,
+              `"<" followed by byte 0x${b.toString(16)} in content`,
+            );
+            if (replay) return replay;
+            continue;
+          }
+          i++;
+          continue;
+        case OPEN_NAME:
+          if (isNameEnd(b)) {
+            if (this.nameMatch === 5) {
+              // `<event` at the top of the content: the previous event was cut off. Start over here.
+              const at = this.tagOffset - this.savedBytes + start; // chunk position of the `<`
+              const frame = this.keeping ? this.frameBytes(chunk, start, Math.max(at, start)) : undefined;
+              if (frame !== undefined) {
+                const lost = at >= start ? frame : frame.subarray(0, this.tagOffset);
+                this.sink.problem(
+                  StreamErrorCode.TRUNCATED,
+                  `a new <event> began before this one ended (${lost.length} bytes); the cut-off event is skipped`,
+                  lost.length,
+                  lost.subarray(0, PREVIEW_BYTES),
+                );
+              }
+              beginFrame(at >= 0 ? at : -1, at >= 0 ? 0 : -at);
+              continue;
+            }
+            this.slash = false;
+            this.rootTag = false;
+            this.state = TAG;
+            continue;
+          }
+          if (b === LT) {
+            const replay = broken(StreamErrorCode.MALFORMED, 'a "<" inside a tag name');
+            if (replay) return replay;
+            continue;
+          }
+          if (this.nameMatch >= 0)
+            this.nameMatch = this.nameMatch < 5 && b === EVENT_NAME[this.nameMatch] ? this.nameMatch + 1 : -1;
+          i++;
+          continue;
+        case CLOSE_NAME:
+          if (b === GT || isSpace(b)) {
+            const closesEvent = this.nameMatch === 5;
+            if (b === GT) {
+              if (closesEvent) {
+                const replay = complete();
+                if (replay) return replay;
+              } else {
+                this.state = TEXT;
+              }
+            } else {
+              this.markupKind = closesEvent ? 1 : 0;
+              this.state = CLOSE_REST;
+            }
+            i++;
+            continue;
+          }
+          if (b === LT) {
+            const replay = broken(StreamErrorCode.MALFORMED, 'a "<" inside an end tag');
+            if (replay) return replay;
+            continue;
+          }
+          if (this.nameMatch >= 0)
+            this.nameMatch = this.nameMatch < 5 && b === EVENT_NAME[this.nameMatch] ? this.nameMatch + 1 : -1;
+          i++;
+          continue;
+        case CLOSE_REST:
+          if (b === GT) {
+            if (this.markupKind === 1) {
+              const replay = complete();
+              if (replay) return replay;
+            } else {
+              this.state = TEXT;
+            }
+          } else if (!isSpace(b)) {
+            const replay = broken(StreamErrorCode.MALFORMED, 'text inside an end tag');
+            if (replay) return replay;
+            continue;
+          }
+          i++;
+          continue;
+        case MARKUP:
+          // `<!--` (kind 1) or `<![CDATA[` (kind 2); a DOCTYPE or anything else has no place inside an event.
+          if (this.markup === 0) {
+            this.markupKind = b === DASH ? 1 : b === LBRACKET ? 2 : 0;
+          }
+          if (this.markupKind === 1 && b === DASH) {
+            this.markup++;
+            if (this.markup === 2) {
+              this.markup = 0;
+              this.state = COMMENT;
+            }
+          } else if (this.markupKind === 2 && b === CDATA_OPEN[this.markup]) {
+            this.markup++;
+            if (this.markup === CDATA_OPEN.length) {
+              this.markup = 0;
+              this.state = CDATA;
+            }
+          } else {
+            const replay = broken(
+              StreamErrorCode.MALFORMED,
+              'a "<!" that is neither a comment nor CDATA inside an event',
+            );
+            if (replay) return replay;
+            continue;
+          }
+          i++;
+          continue;
+        case COMMENT:
+          // Ends at `-->`: markup counts the dashes just seen.
+          if (b === GT && this.markup >= 2) {
+            this.state = TEXT;
+            this.candidateMatch = 0;
+          } else {
+            this.markup = b === DASH ? this.markup + 1 : 0;
+            watch(b);
+          }
+          i++;
+          continue;
+        case CDATA:
+          if (b === GT && this.markup >= 2) {
+            this.state = TEXT;
+            this.candidateMatch = 0;
+          } else {
+            this.markup = b === RBRACKET ? this.markup + 1 : 0;
+            watch(b);
+          }
+          i++;
+          continue;
+        case PI:
+          if (b === GT && this.markup === 1) this.state = TEXT;
+          else this.markup = b === QUESTION ? 1 : 0;
+          i++;
+          continue;
+      }
+    }
+
+    // The chunk ended inside a frame: keep its bytes (copied, so the chunk itself can be freed).
+    if (this.state !== SEARCH && this.state !== SEARCH_PI && this.keeping) {
+      const held = this.savedBytes + (n - start);
+      if (held > this.maxFrameBytes) {
+        const frame = this.frameBytes(chunk, start, n);
+        const candidate = this.candidates[0];
+        this.oversize(held, frame);
+        if (candidate !== undefined) {
+          this.resetFrame();
+          this.state = SEARCH;
+          this.match = 0;
+          return frame.subarray(candidate);
+        }
+        this.parts = [];
+        this.savedBytes = 0;
+        this.candidates = [];
+        // Inside a value, comment or CDATA the structure is not to be trusted any more: search afresh.
+        // In plain content, scan on to the oversized event's end without keeping it.
+        if (this.state === VALUE || this.state === COMMENT || this.state === CDATA || this.state === PI) {
+          this.state = SEARCH;
+          this.match = 0;
+          this.keeping = true;
+        } else {
+          this.keeping = false;
+        }
+      } else if (n > start) {
+        this.parts.push(Buffer.from(chunk.subarray(start, n)));
+        this.savedBytes = held;
+      }
+    }
+    return undefined;
+  }
+
+  private oversize(length: number, frame: Buffer): void {
+    this.sink.problem(
+      StreamErrorCode.OVERSIZE,
+      `an event grew past ${this.maxFrameBytes} bytes (${length} so far) and is skipped; raise maxEventBytes if such events are expected`,
+      length,
+      frame.subarray(0, PREVIEW_BYTES),
+    );
+  }
+}

@@ -1,0 +1,102 @@
+import { CotError } from '../cot/errors';
+import type { CotEvent } from '../cot/model';
+import { parseCot } from '../cot/parse';
+import { StreamError, type StreamErrorCode } from './errors';
+import { CotFramer, type FrameKind, type FrameSink } from './framer';
+
+/**
+ * 1 MiB: thirty times the largest real event in the test corpus (a 34 KB mission change), an eighth
+ * of the 8 MB TAK Server allows, and small enough that a hostile peer cannot make us hold much.
+ */
+export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
+export interface StreamParserOptions {
+  /** The largest event kept; a bigger one is skipped with ERR_STREAM_OVERSIZE. */
+  maxEventBytes?: number;
+}
+
+/** One thing that came out of the stream, in stream order. */
+export type StreamItem =
+  | { kind: 'event'; event: CotEvent; /** The event's exact XML, for pass-through. */ xml: string }
+  | { kind: 'error'; error: StreamError }
+  /** Bytes outside events that were not whitespace or a declaration: `<auth>`, other elements, noise. Debug level. */
+  | { kind: 'skip'; reason: 'element' | 'garbage'; bytes: number; preview: string };
+
+function previewText(bytes: Buffer): string {
+  return bytes.toString('utf8').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/g, '.');
+}
+
+/**
+ * Every CoT event out of a TCP byte stream, whatever the framing: back to back, separated by newlines,
+ * each behind an XML declaration, pretty-printed, split anywhere. Problems come out as error items and
+ * the parser carries on; only a broken event is ever lost.
+ */
+export class StreamParser {
+  private readonly framer: CotFramer;
+  private out: StreamItem[] = [];
+
+  constructor(options: StreamParserOptions = {}) {
+    const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    if (!Number.isInteger(maxEventBytes) || maxEventBytes < 64) {
+      throw new RangeError(`maxEventBytes is ${maxEventBytes}; give a whole number of bytes, at least 64`);
+    }
+    const sink: FrameSink = {
+      frame: (bytes, kind) => this.onFrame(bytes, kind),
+      problem: (code, message, bytes, preview) => this.onProblem(code, message, bytes, preview),
+      skipped: (reason, bytes, preview) => {
+        this.out.push({ kind: 'skip', reason, bytes, preview: previewText(preview) });
+      },
+    };
+    this.framer = new CotFramer(sink, maxEventBytes);
+  }
+
+  /** Bytes held for an event that has not ended yet (never more than maxEventBytes). */
+  get bufferedBytes(): number {
+    return this.framer.bufferedBytes;
+  }
+
+  /** Feeds bytes; returns what completed, in order. */
+  push(chunk: Buffer): StreamItem[] {
+    this.framer.push(chunk);
+    return this.take();
+  }
+
+  /** The stream has ended: reports an unfinished event. The parser can be reused afterwards. */
+  end(): StreamItem[] {
+    this.framer.end();
+    return this.take();
+  }
+
+  private take(): StreamItem[] {
+    const items = this.out;
+    this.out = [];
+    return items;
+  }
+
+  private onFrame(bytes: Buffer, _kind: FrameKind): boolean {
+    const xml = bytes.toString('utf8');
+    try {
+      this.out.push({ kind: 'event', event: parseCot(xml), xml });
+      return true;
+    } catch (error) {
+      if (!(error instanceof CotError)) throw error;
+      this.out.push({
+        kind: 'error',
+        error: new StreamError(
+          error.code,
+          `an event was refused: ${error.message}`,
+          bytes.length,
+          previewText(bytes.subarray(0, 80)),
+          error,
+          xml,
+        ),
+      });
+      // Only a frame that is not XML at all may hide a good event behind the break.
+      return error.code !== 'ERR_COT_XML';
+    }
+  }
+
+  private onProblem(code: StreamErrorCode, message: string, bytes: number, preview: Buffer): void {
+    this.out.push({ kind: 'error', error: new StreamError(code, message, bytes, previewText(preview)) });
+  }
+}
