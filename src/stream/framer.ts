@@ -229,10 +229,13 @@ export class CotFramer {
       }
       if (length > this.maxFrameBytes) {
         const frame = this.frameBytes(chunk, start, i + 1);
+        const candidate = this.candidates[0];
         this.oversize(length, frame);
         this.resetFrame();
         this.state = SEARCH;
-        return undefined;
+        return candidate === undefined
+          ? undefined
+          : Buffer.concat([frame.subarray(candidate), chunk.subarray(i + 1)]);
       }
       const frame = this.frameBytes(chunk, start, i + 1);
       const candidate = this.candidates[0];
@@ -320,6 +323,14 @@ export class CotFramer {
           continue;
         }
         case SEARCH_PI:
+          if (b === LT) {
+            // Declarations never hold a `<`: this was noise that happened to start with `<?`. Searching
+            // on from here keeps it from swallowing the events after it.
+            this.noteSkipped(LT);
+            this.noteSkipped(QUESTION);
+            this.state = SEARCH;
+            continue;
+          }
           if (b === GT && this.markup === 1) this.state = SEARCH;
           this.markup = b === QUESTION ? 1 : 0;
           i++;
@@ -531,8 +542,13 @@ export class CotFramer {
           i++;
           continue;
         case PI:
-          if (b === GT && this.markup === 1) this.state = TEXT;
-          else this.markup = b === QUESTION ? 1 : 0;
+          if (b === GT && this.markup === 1) {
+            this.state = TEXT;
+            this.candidateMatch = 0;
+          } else {
+            this.markup = b === QUESTION ? 1 : 0;
+            watch(b);
+          }
           i++;
           continue;
       }

@@ -22,8 +22,14 @@ export type StreamItem =
   /** Bytes outside events that were not whitespace or a declaration: `<auth>`, other elements, noise. Debug level. */
   | { kind: 'skip'; reason: 'element' | 'garbage'; bytes: number; preview: string };
 
+/** Readable in a log line: control characters and undecodable bytes show as dots. */
 function previewText(bytes: Buffer): string {
-  return bytes.toString('utf8').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffd]/g, '.');
+  let text = '';
+  for (const c of bytes.toString('utf8')) {
+    const code = c.codePointAt(0) as number;
+    text += (code < 0x20 && c !== '\t' && c !== '\n' && c !== '\r') || code === 0xfffd ? '.' : c;
+  }
+  return text;
 }
 
 /**
