@@ -201,8 +201,10 @@ class EventReader {
 }
 
 function readCoordinate(text: string | undefined): number {
-  // Number('') is 0: an empty attribute must not put a track at the equator.
-  return text === undefined || text.trim() === '' ? NaN : Number(text);
+  if (text === undefined) return NaN;
+  const value = Number(text);
+  // Number('') and Number('  ') are 0: an empty attribute must not put a track at the equator.
+  return value === 0 && text.trim() === '' ? NaN : value;
 }
 
 /** hae/ce/le: missing, non-numeric (ATAK writes "NaN" at times) or >= 999999 all mean unknown. */
