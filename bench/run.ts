@@ -10,6 +10,7 @@
  * report: the exit code is 0 even when a target fails, and a failed target is printed as FAIL.
  */
 import { runCotBuildCase, runCotParseCase } from './cot-case';
+import { runStreamCase } from './stream-case';
 import {
   CHILD_FLAG,
   DEFAULT_MEASURE,
@@ -26,6 +27,7 @@ import {
 const CASES: BenchCase[] = [
   { name: 'cot-parse', run: runCotParseCase },
   { name: 'cot-build', run: runCotBuildCase },
+  { name: 'stream', run: runStreamCase },
 ];
 
 /** A case that takes longer than this is killed and reported as such. */

@@ -32,11 +32,19 @@ const BOM = 0xfeff;
 
 type Attributes = Record<string, string>;
 
-/** Reads one event. A single reader is reused: building a sax parser costs more than parsing a small event. */
-class EventReader {
-  private readonly parser: sax.SAXParser;
+/**
+ * Turns sax callbacks into the model. Two ways to use it:
+ * - `read(xml)`: one whole document (parseCot); the sax parser is closed and reset after each.
+ * - `readFrame(xml)`: one event framed out of a stream; the sax parser stays open inside a wrapper
+ *   element between events, which spares the reset of a sax parser per event.
+ */
+export class EventReader {
+  private parser!: sax.SAXParser;
+  /** Element depth of `<event>` minus one: 0 for a document, 1 inside the stream wrapper. */
+  private readonly base: number;
   private depth = 0;
   private root: Attributes | undefined;
+  private closed = false;
   private point: Attributes | undefined;
   private detail: CotElement | undefined;
   /** Open elements inside `<detail>`, `detail` itself first, with their text so far. */
@@ -45,7 +53,12 @@ class EventReader {
   /** Depth below which a subtree is ignored (children of point, unknown children of event). */
   private ignoreBelow = Infinity;
 
-  constructor() {
+  constructor(mode: 'document' | 'stream' = 'document') {
+    this.base = mode === 'stream' ? 1 : 0;
+    this.startParser();
+  }
+
+  private startParser(): void {
     const parser = sax.parser(true, SAX_OPTIONS);
     parser.onopentag = (tag) => this.open(tag as sax.Tag);
     parser.onclosetag = () => this.close();
@@ -61,21 +74,49 @@ class EventReader {
       throw new CotError(CotErrorCode.XML, `not well-formed XML: ${error.message.split('\n')[0]}`);
     };
     this.parser = parser;
+    this.depth = 0;
+    if (this.base === 1) parser.write('<stream>');
+  }
+
+  private reset(): void {
+    this.depth = this.base;
+    this.root = this.point = this.detail = undefined;
+    this.closed = false;
+    // A complete event leaves both empty; only a failed one needs fresh ones.
+    if (this.stack.length > 0) this.stack = [];
+    if (this.texts.length > 0) this.texts = [];
+    this.ignoreBelow = Infinity;
   }
 
   read(xml: string): CotEvent {
-    this.depth = 0;
-    this.root = this.point = this.detail = undefined;
-    this.stack = [];
-    this.texts = [];
-    this.ignoreBelow = Infinity;
+    this.reset();
     this.parser.write(xml).close();
     if (!this.root) throw new CotError(CotErrorCode.XML, 'no XML element found; expected <event ...>');
     return this.toEvent(this.root);
   }
 
+  /** One framed `<event>...</event>`. A sax error leaves sax mid-document, so a fresh one takes over. */
+  readFrame(xml: string): CotEvent {
+    this.reset();
+    try {
+      this.parser.write(xml);
+    } catch (error) {
+      this.startParser();
+      throw error;
+    }
+    if (!this.closed || !this.root) {
+      this.startParser();
+      throw new CotError(
+        CotErrorCode.XML,
+        'not well-formed XML: the event does not end where its </event> is',
+      );
+    }
+    return this.toEvent(this.root);
+  }
+
   private open(tag: sax.Tag): void {
-    const depth = ++this.depth;
+    const depth = ++this.depth - this.base;
+    if (depth <= 0) return; // the stream wrapper
     if (depth > this.ignoreBelow) return;
     const attributes = tag.attributes as Attributes;
     if (depth === 1) {
@@ -140,7 +181,8 @@ class EventReader {
   }
 
   private close(): void {
-    const depth = this.depth--;
+    const depth = this.depth-- - this.base;
+    if (depth === 1) this.closed = true;
     if (depth > this.ignoreBelow) return;
     if (depth === this.ignoreBelow) {
       this.ignoreBelow = Infinity;
@@ -155,7 +197,7 @@ class EventReader {
   }
 
   private text(text: string): void {
-    if (this.stack.length > 0 && this.depth <= this.ignoreBelow) {
+    if (this.stack.length > 0 && this.depth - this.base <= this.ignoreBelow) {
       this.texts[this.texts.length - 1] += text;
     }
   }

@@ -63,8 +63,9 @@ export function validateEvent(event: CotEvent, options: ValidateOptions): void {
     );
   }
   requireString(event.version, 'version', CotErrorCode.INPUT, 'use "2.0"');
-  requireTime(event.time, 'time');
-  const start = requireTime(event.start, 'start');
+  const time = requireTime(event.time, 'time');
+  // Almost every sender writes start equal to time: read that text once.
+  const start = event.start === event.time ? time : requireTime(event.start, 'start');
   const stale = requireTime(event.stale, 'stale');
   if (options.staleOrder && stale < start) {
     throw new CotError(

@@ -336,11 +336,43 @@ export class CotFramer {
           i++;
           continue;
         case TAG:
-          if (b === DQUOTE || b === SQUOTE) {
-            this.quote = b;
-            this.slash = false;
-            this.state = VALUE;
-          } else if (b === GT) {
+          if (b !== GT && b !== LT && b !== SLASH) {
+            // The hot path: attribute names, `=`, spaces and whole quoted values without a `<` in them,
+            // in one loop. Anything unusual is left to the general states below.
+            let k = i;
+            while (k < n) {
+              const c = chunk[k] as number;
+              if (c === GT || c === LT || c === SLASH) break;
+              if (c === DQUOTE || c === SQUOTE) {
+                let q = k + 1;
+                let d = 0;
+                while (q < n) {
+                  d = chunk[q] as number;
+                  if (d === c || d === LT) break;
+                  q++;
+                }
+                // A `<` in the value, or the chunk ends: the value state takes it from the quote.
+                if (q >= n || d === LT || q + 1 >= n) break;
+                const after = chunk[q + 1] as number;
+                if (after !== GT && after !== SLASH && !isSpace(after)) break;
+                k = q + 1;
+                continue;
+              }
+              k++;
+            }
+            if (k > i) this.slash = false; // `/` only closes a tag when `>` follows it at once
+            i = k;
+            if (k < n) {
+              const c = chunk[k] as number;
+              if (c === DQUOTE || c === SQUOTE) {
+                this.quote = c;
+                this.state = VALUE;
+                i = k + 1;
+              }
+            }
+            continue;
+          }
+          if (b === GT) {
             if (this.rootTag && this.slash) {
               const replay = complete();
               if (replay) return replay;
@@ -352,8 +384,8 @@ export class CotFramer {
             const replay = broken(StreamErrorCode.MALFORMED, 'a "<" inside a tag');
             if (replay) return replay;
             continue;
-          } else if (!isSpace(b)) {
-            this.slash = b === SLASH;
+          } else {
+            this.slash = true;
           }
           i++;
           continue;

@@ -1,6 +1,6 @@
 import { CotError } from '../cot/errors';
 import type { CotEvent } from '../cot/model';
-import { parseCot } from '../cot/parse';
+import { EventReader } from '../cot/parse';
 import { StreamError, type StreamErrorCode } from './errors';
 import { CotFramer, type FrameKind, type FrameSink } from './framer';
 
@@ -39,6 +39,7 @@ function previewText(bytes: Buffer): string {
  */
 export class StreamParser {
   private readonly framer: CotFramer;
+  private readonly reader = new EventReader('stream');
   private out: StreamItem[] = [];
 
   constructor(options: StreamParserOptions = {}) {
@@ -82,7 +83,7 @@ export class StreamParser {
   private onFrame(bytes: Buffer, _kind: FrameKind): boolean {
     const xml = bytes.toString('utf8');
     try {
-      this.out.push({ kind: 'event', event: parseCot(xml), xml });
+      this.out.push({ kind: 'event', event: this.reader.readFrame(xml), xml });
       return true;
     } catch (error) {
       if (!(error instanceof CotError)) throw error;
