@@ -1,0 +1,34 @@
+'use strict';
+// `npm start`: Node-RED from the devDependency, on 127.0.0.1:1880, with this package's nodes loaded from
+// the working tree. The user directory is made fresh on every start and kept out of git.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const userDir = path.join(root, '.node-red-user');
+const host = process.env.TAKPAK_EDITOR_HOST || '127.0.0.1';
+const port = process.env.TAKPAK_EDITOR_PORT || '1880';
+
+fs.rmSync(userDir, { recursive: true, force: true });
+fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
+// Node-RED finds installed node packages in <userDir>/node_modules: a link makes it load this working tree.
+fs.symlinkSync(root, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
+fs.writeFileSync(
+  path.join(userDir, 'settings.js'),
+  `module.exports = { uiHost: ${JSON.stringify(host)}, uiPort: ${Number(port)}, flowFile: 'flows.json', credentialSecret: false };\n`,
+);
+
+const redMain = require.resolve('node-red/red.js');
+console.log(`takpak: starting Node-RED; open the editor at http://${host}:${port}/`);
+const child = spawn(
+  process.execPath,
+  [redMain, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],
+  {
+    stdio: 'inherit',
+  },
+);
+const stop = () => child.kill('SIGINT');
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+child.on('exit', (code) => process.exit(code ?? 0));
