@@ -1,0 +1,42 @@
+/**
+ * Every limit and timeout of the TAK client, with the reason for its value. Times are milliseconds.
+ */
+
+/** ATAK (commoncommo) gives up on a connect after 20 s; a server that slow is as good as down. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+/** First retry after about a second: a restarting server is usually back that fast. */
+export const DEFAULT_RECONNECT_INITIAL_MS = 1_000;
+/** Retries slow to once a minute at most, so a long outage costs the server almost nothing. */
+export const DEFAULT_RECONNECT_MAX_MS = 60_000;
+/** +/-20 % spread (as PyTAK does) so clients that lost the same server do not all come back at once. */
+export const DEFAULT_RECONNECT_JITTER = 0.2;
+/** A connection that lasted a minute was a real one: the next loss starts the backoff from the beginning. */
+export const DEFAULT_HEALTHY_AFTER_MS = 60_000;
+/** ATAK pings after 15 s with nothing received. */
+export const DEFAULT_PING_AFTER_IDLE_MS = 15_000;
+/** ATAK pings again every 4.5 s while the server stays silent. */
+export const DEFAULT_PING_INTERVAL_MS = 4_500;
+/** ATAK drops the connection and reconnects after 25 s with nothing received. */
+export const DEFAULT_DEAD_AFTER_IDLE_MS = 25_000;
+/** Servers forget a client whose presence went stale; once a minute keeps it well inside any stale time. */
+export const DEFAULT_PRESENCE_INTERVAL_MS = 60_000;
+/** FreeTAKServer throws away whatever shares the first read with the identity event; half a second apart is enough. */
+export const DEFAULT_IDENTITY_GAP_MS = 500;
+/** A thousand events is minutes of a busy feed, and a few MB at most: enough to ride out a reconnect. */
+export const DEFAULT_MAX_QUEUE_EVENTS = 1_000;
+/** stop() waits this long for the queue to drain: inside the 15 s Node-RED gives a node to close. */
+export const DEFAULT_FLUSH_TIMEOUT_MS = 2_000;
+/**
+ * A written event counts as delivered once data arrives on the same connection this long after it went to the
+ * kernel: TCP delivers within a few round trips, so a connection still talking 2 s later carried it.
+ */
+export const DEFAULT_CONFIRM_AFTER_MS = 2_000;
+/** The largest event send() accepts: TAK Server refuses messages over 8 MB. */
+export const MAX_SEND_EVENT_BYTES = 8 * 1024 * 1024;
+/** Pings kept waiting for their pong; more than a silent spell can produce before the connection is dropped. */
+export const MAX_OUTSTANDING_PINGS = 16;
+/**
+ * The server closing the connection this soon after an `<auth>` login, without a byte sent, is read as a
+ * refused login: TAK Server closes at once on bad credentials and does not say why.
+ */
+export const AUTH_REJECT_WINDOW_MS = 5_000;

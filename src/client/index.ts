@@ -1,0 +1,44 @@
+/**
+ * The TAK client: its public surface, for src/index.ts to re-export.
+ */
+export { TakClient, isControlType } from './tak-client';
+export type {
+  TakClientCounters,
+  TakClientEvents,
+  TakClientState,
+  TakClientStateChange,
+  TakDisconnected,
+  TakDropped,
+  TakReceivedEvent,
+} from './tak-client';
+export type { SocketFactory, SocketTarget, TakClientOptions } from './options';
+export { parseConnectString, formatConnectString } from './connect-string';
+export type { ConnectTarget, TakProtocol } from './connect-string';
+export { TakClientError, TakClientErrorCode, classifySocketError } from './errors';
+export type { TakClientErrorInfo, ConnectionPhase } from './errors';
+export { Backoff } from './backoff';
+export type { BackoffOptions } from './backoff';
+export { Keepalive } from './keepalive';
+export type { KeepaliveOptions } from './keepalive';
+export { SendQueue } from './send-queue';
+export type { OutgoingEvent, QueueEntry, SendQueueOptions } from './send-queue';
+export type { AuthOptions } from './outgoing';
+export {
+  AUTH_REJECT_WINDOW_MS,
+  DEFAULT_CONFIRM_AFTER_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_DEAD_AFTER_IDLE_MS,
+  DEFAULT_FLUSH_TIMEOUT_MS,
+  DEFAULT_HEALTHY_AFTER_MS,
+  DEFAULT_IDENTITY_GAP_MS,
+  DEFAULT_MAX_QUEUE_EVENTS,
+  DEFAULT_PING_AFTER_IDLE_MS,
+  DEFAULT_PING_INTERVAL_MS,
+  DEFAULT_PRESENCE_INTERVAL_MS,
+  DEFAULT_RECONNECT_INITIAL_MS,
+  DEFAULT_RECONNECT_JITTER,
+  DEFAULT_RECONNECT_MAX_MS,
+  MAX_OUTSTANDING_PINGS,
+  MAX_SEND_EVENT_BYTES,
+} from './defaults';
+export { MAX_TIMER_MS } from './options';

@@ -1,0 +1,111 @@
+import { toCotEvent } from '../cot/build';
+import { CotError, CotErrorCode } from '../cot/errors';
+import type { CotInput } from '../cot/model';
+import { serializeEvent } from '../cot/serialize';
+import { assertXmlChars, escapeAttribute } from '../cot/xml-text';
+import { StreamParser } from '../stream/stream-parser';
+import { MAX_SEND_EVENT_BYTES } from './defaults';
+import { TakClientError, TakClientErrorCode } from './errors';
+import type { OutgoingEvent } from './send-queue';
+
+const LINE_BREAK = /[\r\n]/;
+
+/** Reused between calls (a StreamParser is reusable after end()); dropped if it ever throws. */
+let checker: StreamParser | undefined;
+
+/**
+ * One event from a string, checked to be exactly one well-formed CoT event. A single-line event goes out as
+ * given; one spread over lines is written again on one line from its model, because several servers drop
+ * multi-line events. A declaration in front is left out either way.
+ */
+function fromString(text: string): OutgoingEvent {
+  const trimmed = text.trim();
+  const parser = checker ?? new StreamParser({ maxEventBytes: MAX_SEND_EVENT_BYTES });
+  checker = undefined;
+  const bytes = Buffer.from(trimmed, 'utf8');
+  const items = [...parser.push(bytes), ...parser.end()];
+  checker = parser;
+  let found: OutgoingEvent | undefined;
+  let events = 0;
+  for (const item of items) {
+    if (item.kind === 'error') {
+      if (item.error.cause !== undefined) throw item.error.cause;
+      throw new CotError(
+        item.error.code === 'ERR_STREAM_OVERSIZE' ? CotErrorCode.INPUT : CotErrorCode.XML,
+        `the event cannot be sent: ${item.error.message}`,
+        undefined,
+        item.error.preview,
+      );
+    }
+    if (item.kind === 'skip') {
+      throw new TakClientError(
+        TakClientErrorCode.NOT_ONE_EVENT,
+        `give one <event>; the text also holds something else: ${JSON.stringify(item.preview)}`,
+        'xml',
+        item.preview,
+      );
+    }
+    events += 1;
+    const xml = LINE_BREAK.test(item.xml) ? serializeEvent(item.event) : item.xml;
+    found = { xml, uid: item.event.uid, type: item.event.type };
+  }
+  if (events !== 1 || found === undefined) {
+    throw new TakClientError(
+      TakClientErrorCode.NOT_ONE_EVENT,
+      events === 0 ? 'the text holds no <event>' : `give one <event> per send; the text holds ${events}`,
+      'xml',
+      trimmed.length > 80 ? `${trimmed.slice(0, 80)}...` : trimmed,
+    );
+  }
+  return found;
+}
+
+/**
+ * What send() puts on the queue: a model or short form is built as buildCot does (CotError on bad input);
+ * a string must be exactly one event.
+ */
+export function toOutgoing(input: string | CotInput, now: number = Date.now()): OutgoingEvent {
+  if (typeof input === 'string') return fromString(input);
+  const event = toCotEvent(input, now);
+  return { xml: serializeEvent(event), uid: event.uid, type: event.type };
+}
+
+export interface AuthOptions {
+  username: string;
+  password: string;
+  /** The uid the server files the connection under; the client's own uid when not given. */
+  uid?: string;
+}
+
+/** TAK Server's login for inputs with username/password auth: sent before anything else. */
+export function authPreamble(auth: AuthOptions, uid: string): string {
+  const fields: Array<[string, unknown]> = [
+    ['username', auth.username],
+    ['password', auth.password],
+    ['uid', auth.uid ?? uid],
+  ];
+  const attributes = fields.map(([name, value]) => {
+    if (typeof value !== 'string') {
+      throw new TakClientError(
+        TakClientErrorCode.OPTIONS,
+        `auth.${name} is ${typeof value}; give text`,
+        `auth.${name}`,
+        name === 'password' ? '(hidden)' : value,
+      );
+    }
+    try {
+      assertXmlChars(value, `auth.${name}`);
+    } catch (error) {
+      if (name === 'password') {
+        throw new CotError(
+          CotErrorCode.XML_CHAR,
+          'auth.password holds a character XML cannot carry',
+          'auth.password',
+        );
+      }
+      throw error;
+    }
+    return `${name}="${escapeAttribute(value)}"`;
+  });
+  return `<auth><cot ${attributes.join(' ')}/></auth>`;
+}

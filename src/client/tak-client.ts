@@ -1,0 +1,612 @@
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import tls from 'node:tls';
+import { buildCot } from '../cot/build';
+import { PONG_TYPE, pingEvent, presenceEvent } from '../cot/helpers';
+import type { CotEvent, CotInput } from '../cot/model';
+import { randomUid } from '../cot/uid';
+import type { StreamError } from '../stream/errors';
+import { StreamParser, type StreamItem } from '../stream/stream-parser';
+import { Backoff } from './backoff';
+import { AUTH_REJECT_WINDOW_MS, MAX_OUTSTANDING_PINGS } from './defaults';
+import { classifySocketError, TakClientError, TakClientErrorCode, type TakClientErrorInfo } from './errors';
+import { Keepalive } from './keepalive';
+import { resolveOptions, type ResolvedOptions, type SocketTarget, type TakClientOptions } from './options';
+
+export type { SocketFactory, SocketTarget, TakClientOptions } from './options';
+export type { TakClientErrorInfo } from './errors';
+import { authPreamble, toOutgoing } from './outgoing';
+import { SendQueue } from './send-queue';
+
+export type TakClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+
+export interface TakClientCounters {
+  /** Connections made (the socket connected). */
+  connects: number;
+  /** Connections lost or closed after they were made. */
+  disconnects: number;
+  /** Data events written to a socket, each write once (an event written again after a loss counts again). */
+  eventsSent: number;
+  /** Data events received and emitted as 'event'. */
+  eventsReceived: number;
+  /** Events that never reached a socket: the oldest waiting one when the queue was full, or what stop() left. */
+  dropped: number;
+  bytesSent: number;
+  bytesReceived: number;
+  pingsSent: number;
+  pongsReceived: number;
+  /** Control events received (t-x-c-*, t-x-takp-*), pongs included. */
+  controlReceived: number;
+  /** Stream problems: broken or refused events, skipped; the connection carries on. */
+  parseErrors: number;
+  /** Events written to a connection that was lost before they were confirmed, put back to be written again. */
+  requeued: number;
+  lastError?: { code: string; message: string; at: number };
+}
+
+export interface TakClientStateChange {
+  state: TakClientState;
+  /** How long until the next attempt, when reconnecting. */
+  delayMs?: number;
+  /** Why the last attempt or connection failed, when reconnecting. */
+  error?: TakClientErrorInfo;
+}
+
+export interface TakReceivedEvent {
+  event: CotEvent;
+  /** The event's exact XML as received, for pass-through. */
+  xml: string;
+}
+
+export interface TakDropped {
+  count: number;
+  /** queue-full: the oldest waiting event made room for a new one; stopped: stop() could not send it. */
+  reason: 'queue-full' | 'stopped';
+}
+
+export interface TakDisconnected {
+  /** For people: what happened, or "stopped". */
+  reason: string;
+  /** Absent when stop() closed the connection. */
+  error?: TakClientErrorInfo;
+}
+
+export interface TakClientEvents {
+  state: [TakClientStateChange];
+  event: [TakReceivedEvent];
+  control: [TakReceivedEvent];
+  parseError: [StreamError];
+  dropped: [TakDropped];
+  connected: [];
+  disconnected: [TakDisconnected];
+}
+
+/** Keep-alive and protocol negotiation, never routed by servers: t-x-c-* and t-x-takp-*. */
+export function isControlType(type: string): boolean {
+  return type === 't-x-c' || type.startsWith('t-x-c-') || type.startsWith('t-x-takp-');
+}
+
+type Listener = (...args: unknown[]) => void;
+
+/** One socket's life. Everything here is dropped with it; a late event from an old socket is ignored. */
+interface Connection {
+  readonly sock: net.Socket;
+  readonly listeners: Array<[string, Listener]>;
+  parser: StreamParser | undefined;
+  connected: boolean;
+  connectedAt: number;
+  /** The identity went out and its gap is over: the queue may flush. */
+  ready: boolean;
+  /** write() returned false: nothing more until 'drain'. */
+  waitingDrain: boolean;
+  receivedAny: boolean;
+  authSent: boolean;
+  /** stop() called end() on it. */
+  ending: boolean;
+  /** 'close' was seen. */
+  closed: boolean;
+  /** For each ping awaiting its pong, the seq of the last event written before it. */
+  pings: number[];
+}
+
+function noop(): void {}
+
+/**
+ * A client of a TAK server (FreeTAKServer, TAK Server, taky...): connects and stays connected until stop(),
+ * sends the identity first on every connection, keeps the link alive as ATAK does, queues while it cannot
+ * write, and emits every event it receives.
+ *
+ * Delivery is at least once (unless resendUnconfirmed is false): an event written to a connection stays held
+ * until the connection shows it carried it: a pong answering a ping written after it (exact: the server has
+ * read it), or data arriving confirmAfterMs after it reached the kernel (a heuristic). If the connection is
+ * lost first, held events are written again, in order, ahead of anything newer, so a server may see an event
+ * twice; a repeat carries the same uid and times, and CoT receivers keep the latest event per uid.
+ * What can still be lost: a held event forgotten to make room in a full queue (waiting and held events share
+ * maxQueueEvents; it was written, so it is not counted as dropped); what a server that stopped reading but kept
+ * sending had not read when it died (the heuristic's blind spot); held events when stop() closes; and every
+ * waiting event dropped for room or left at stop(), each counted in `dropped`.
+ */
+export class TakClient extends EventEmitter<TakClientEvents> {
+  private readonly o: ResolvedOptions;
+  private readonly target: SocketTarget;
+  private readonly where: string;
+  private readonly queue: SendQueue;
+  private readonly backoff: Backoff;
+  private readonly keepalive: Keepalive;
+  private readonly uid: string;
+  private readonly authXml: string | undefined;
+  private readonly now = (): number => performance.now();
+  private current: TakClientState = 'idle';
+  private conn: Connection | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private identityTimer: NodeJS.Timeout | undefined;
+  private presenceTimer: NodeJS.Timeout | undefined;
+  private stopTimer: NodeJS.Timeout | undefined;
+  private stopping: { promise: Promise<void>; resolve: () => void } | undefined;
+  private readonly c: TakClientCounters = {
+    connects: 0,
+    disconnects: 0,
+    eventsSent: 0,
+    eventsReceived: 0,
+    dropped: 0,
+    bytesSent: 0,
+    bytesReceived: 0,
+    pingsSent: 0,
+    pongsReceived: 0,
+    controlReceived: 0,
+    parseErrors: 0,
+    requeued: 0,
+  };
+
+  /** Throws a TakClientError (ERR_CLIENT_OPTIONS) or, for a bad presence, a CotError. */
+  constructor(options: TakClientOptions) {
+    super();
+    this.o = resolveOptions(options);
+    this.target = { host: this.o.host, port: this.o.port };
+    this.where = `${this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host}:${this.o.port}`;
+    this.queue = new SendQueue({ maxEvents: this.o.maxQueueEvents });
+    this.backoff = new Backoff({
+      initialMs: this.o.reconnectInitialMs,
+      maxMs: this.o.reconnectMaxMs,
+      jitter: this.o.reconnectJitter,
+      random: this.o.random,
+    });
+    this.uid = this.o.presence?.uid ?? this.o.auth?.uid ?? randomUid();
+    if (this.o.presence) this.presenceXml(); // a bad presence fails here, not on every connect
+    this.authXml = this.o.auth ? authPreamble(this.o.auth, this.uid) : undefined;
+    this.keepalive = new Keepalive({
+      pingAfterIdleMs: this.o.pingAfterIdleMs,
+      pingIntervalMs: this.o.pingIntervalMs,
+      deadAfterIdleMs: this.o.deadAfterIdleMs,
+      now: this.now,
+      onPing: () => this.onPing(),
+      onDead: (idleMs) => this.onDead(idleMs),
+    });
+  }
+
+  get state(): TakClientState {
+    return this.current;
+  }
+
+  /** A copy, readable any time. */
+  get counters(): TakClientCounters {
+    const copy = { ...this.c };
+    if (this.c.lastError) copy.lastError = { ...this.c.lastError };
+    return copy;
+  }
+
+  /** Events waiting to be written. */
+  get queueLength(): number {
+    return this.queue.length;
+  }
+
+  /** Events written to the current connection and not yet confirmed (written again if it is lost). */
+  get unconfirmedLength(): number {
+    return this.queue.heldLength;
+  }
+
+  /** The uid pings are named after: the presence uid, the auth uid, or a random one. */
+  get ownUid(): string {
+    return this.uid;
+  }
+
+  /** Connects, and stays connected until stop(). Calling it again while running does nothing. */
+  start(): void {
+    if (this.stopping) {
+      throw new TakClientError(
+        TakClientErrorCode.STOPPED,
+        'the client is stopping; start it again once stop() resolves',
+      );
+    }
+    if (this.current !== 'idle' && this.current !== 'stopped') return;
+    this.backoff.reset();
+    this.connect();
+  }
+
+  /**
+   * Writes the event now when connected and not backed up ('sent': handed to the socket), or queues it
+   * ('queued'). A model or short form is built as buildCot does and throws CotError when invalid; a string must
+   * be exactly one event (CotError or TakClientError otherwise). Throws ERR_CLIENT_STOPPED once stop() was called.
+   */
+  send(input: string | CotInput): 'sent' | 'queued' {
+    if (this.halted) {
+      throw new TakClientError(TakClientErrorCode.STOPPED, 'the client is stopped; start it again to send');
+    }
+    const dropped = this.queue.push(toOutgoing(input));
+    if (dropped.length > 0) {
+      this.c.dropped += dropped.length;
+      this.emit('dropped', { count: dropped.length, reason: 'queue-full' });
+    }
+    const conn = this.conn;
+    if (conn && conn.ready && !conn.waitingDrain) this.flush(conn);
+    // FIFO: while anything still waits, the event just pushed is among it.
+    return this.queue.length === 0 ? 'sent' : 'queued';
+  }
+
+  /**
+   * Closes cleanly: stops every timer, writes what it can within flushTimeoutMs, ends the socket and waits for
+   * the server to close (or destroys it at the deadline), removes every listener it added. Events still waiting
+   * are counted as dropped (reason 'stopped'). start() may be called again once it resolves.
+   */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping.promise;
+    if (this.current === 'stopped') return Promise.resolve();
+    let resolve: () => void = noop;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.stopping = { promise, resolve };
+    this.clearTimer('reconnectTimer');
+    this.clearTimer('presenceTimer');
+    this.keepalive.stop();
+    const conn = this.conn;
+    if (!conn || !conn.connected) {
+      this.finishStop();
+      return promise;
+    }
+    this.stopTimer = setTimeout(() => {
+      this.stopTimer = undefined;
+      this.finishStop();
+    }, this.o.flushTimeoutMs);
+    this.flush(conn);
+    return promise;
+  }
+
+  private get halted(): boolean {
+    return this.stopping !== undefined || this.current === 'stopped';
+  }
+
+  private setState(change: TakClientStateChange): void {
+    this.current = change.state;
+    this.emit('state', change);
+  }
+
+  private clearTimer(
+    name: 'reconnectTimer' | 'connectTimer' | 'identityTimer' | 'presenceTimer' | 'stopTimer',
+  ): void {
+    const timer = this[name];
+    if (timer !== undefined) {
+      clearTimeout(timer); // clears intervals too
+      this[name] = undefined;
+    }
+  }
+
+  private clearConnectionTimers(): void {
+    this.clearTimer('connectTimer');
+    this.clearTimer('identityTimer');
+    this.clearTimer('presenceTimer');
+    this.keepalive.stop();
+  }
+
+  private presenceXml(): string {
+    return buildCot(presenceEvent(this.o.presence as NonNullable<ResolvedOptions['presence']>));
+  }
+
+  // ---- connecting ------------------------------------------------------------------------------------------
+
+  private connect(): void {
+    this.reconnectTimer = undefined;
+    this.setState({ state: 'connecting' });
+    if (this.halted) return; // a 'state' listener stopped us
+    let sock: net.Socket;
+    try {
+      sock = this.o.createSocket({ ...this.target });
+    } catch (error) {
+      const info = classifySocketError(error, this.target, 'connecting');
+      this.recordError(info);
+      this.scheduleReconnect(info);
+      return;
+    }
+    const conn: Connection = {
+      sock,
+      listeners: [],
+      parser: undefined,
+      connected: false,
+      connectedAt: 0,
+      ready: false,
+      waitingDrain: false,
+      receivedAny: false,
+      authSent: false,
+      ending: false,
+      closed: false,
+      pings: [],
+    };
+    this.conn = conn;
+    const listen = <A extends unknown[]>(name: string, handler: (...args: A) => void): void => {
+      const listener = handler as unknown as Listener;
+      conn.listeners.push([name, listener]);
+      sock.on(name, listener);
+    };
+    listen(sock instanceof tls.TLSSocket ? 'secureConnect' : 'connect', () => {
+      // Reading starts only now: a 'data' listener on a socket still connecting makes Node queue a read.
+      listen('data', (chunk: Buffer) => this.onData(conn, chunk));
+      listen('drain', () => this.onDrain(conn));
+      listen('end', () => this.lose(conn, this.closedInfo(conn)));
+      this.onConnect(conn);
+    });
+    listen('error', (error: Error) =>
+      this.lose(conn, classifySocketError(error, this.target, conn.connected ? 'connected' : 'connecting')),
+    );
+    listen('close', () => {
+      conn.closed = true;
+      this.lose(conn, this.closedInfo(conn));
+    });
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = undefined;
+      this.lose(conn, {
+        code: TakClientErrorCode.CONNECT_TIMEOUT,
+        message: `${this.where} did not accept the connection within ${this.o.connectTimeoutMs} ms`,
+      });
+    }, this.o.connectTimeoutMs);
+  }
+
+  private onConnect(conn: Connection): void {
+    if (conn !== this.conn) return;
+    this.clearTimer('connectTimer');
+    conn.connected = true;
+    conn.connectedAt = this.now();
+    conn.parser = new StreamParser({ maxEventBytes: this.o.maxEventBytes });
+    this.c.connects += 1;
+    this.keepalive.start();
+    // The identity: the login first, then the presence, each in one write, before anything queued.
+    if (this.authXml !== undefined) {
+      this.writeRaw(conn, this.authXml);
+      conn.authSent = true;
+    }
+    if (this.o.presence) {
+      this.writeRaw(conn, this.presenceXml());
+      if (this.o.presenceIntervalMs > 0) {
+        this.presenceTimer = setInterval(() => this.onPresenceTimer(conn), this.o.presenceIntervalMs);
+      }
+    }
+    if (this.o.presence && this.o.identityGapMs > 0) {
+      this.identityTimer = setTimeout(() => {
+        this.identityTimer = undefined;
+        this.becomeReady(conn);
+      }, this.o.identityGapMs);
+    }
+    this.setState({ state: 'connected' });
+    if (conn !== this.conn) return;
+    this.emit('connected');
+    if (conn !== this.conn) return;
+    if (!this.o.presence || this.o.identityGapMs === 0) this.becomeReady(conn);
+  }
+
+  private becomeReady(conn: Connection): void {
+    if (conn !== this.conn) return;
+    conn.ready = true;
+    this.flush(conn);
+  }
+
+  // ---- writing ---------------------------------------------------------------------------------------------
+
+  private writeRaw(conn: Connection, text: string): void {
+    this.c.bytesSent += Buffer.byteLength(text);
+    if (!conn.sock.write(text)) conn.waitingDrain = true;
+  }
+
+  /** Writes waiting events, one write each, until the queue is empty or the socket asks us to wait. */
+  private flush(conn: Connection): void {
+    while (conn === this.conn && conn.ready && !conn.waitingDrain && !conn.ending) {
+      const entry = this.queue.take();
+      if (entry === undefined) break;
+      const seq = entry.seq;
+      this.c.eventsSent += 1;
+      this.c.bytesSent += Buffer.byteLength(entry.xml);
+      const more = conn.sock.write(entry.xml, (error) => {
+        if (!error && entry.seq === seq) entry.flushedAt = this.now();
+      });
+      if (!this.o.resendUnconfirmed) this.queue.confirmThrough(seq); // at most once: forget it now
+      if (!more) conn.waitingDrain = true;
+    }
+    if (this.stopping && conn === this.conn) this.endWhenFlushed(conn);
+  }
+
+  private onDrain(conn: Connection): void {
+    if (conn !== this.conn) return;
+    conn.waitingDrain = false;
+    this.flush(conn);
+  }
+
+  /** While stopping: once nothing waits, end the socket and let the server close its side. */
+  private endWhenFlushed(conn: Connection): void {
+    if (conn.ending || !conn.ready || conn.waitingDrain || this.queue.length > 0) return;
+    conn.ending = true;
+    conn.sock.end();
+  }
+
+  private onPresenceTimer(conn: Connection): void {
+    // Backed up, the server is not reading: another presence would only wait behind the rest.
+    if (conn !== this.conn || !conn.ready || conn.waitingDrain || conn.ending) return;
+    this.writeRaw(conn, this.presenceXml());
+  }
+
+  private onPing(): void {
+    const conn = this.conn;
+    if (!conn || !conn.connected || conn.waitingDrain || conn.ending) return;
+    this.writeRaw(conn, buildCot(pingEvent(this.uid)));
+    this.c.pingsSent += 1;
+    conn.pings.push(this.queue.lastSeq);
+    if (conn.pings.length > MAX_OUTSTANDING_PINGS) conn.pings.shift();
+  }
+
+  private onDead(idleMs: number): void {
+    const conn = this.conn;
+    if (!conn) return;
+    this.lose(conn, {
+      code: TakClientErrorCode.KEEPALIVE_TIMEOUT,
+      message: `nothing received from ${this.where} for ${Math.round(idleMs)} ms, pings unanswered: reconnecting`,
+    });
+  }
+
+  // ---- receiving -------------------------------------------------------------------------------------------
+
+  private onData(conn: Connection, chunk: Buffer): void {
+    if (conn !== this.conn || conn.parser === undefined) return;
+    this.c.bytesReceived += chunk.length;
+    conn.receivedAny = true;
+    this.keepalive.received();
+    // The connection is still talking: whatever reached the kernel confirmAfterMs ago got through.
+    if (this.queue.heldLength > 0) this.queue.confirmFlushedBefore(this.now() - this.o.confirmAfterMs);
+    this.handleItems(conn, conn.parser.push(chunk), false);
+  }
+
+  private handleItems(conn: Connection, items: StreamItem[], ending: boolean): void {
+    for (const item of items) {
+      if (!ending && conn !== this.conn) return; // a listener stopped or restarted the client
+      const quiet = this.halted;
+      if (item.kind === 'event') {
+        const { event, xml } = item;
+        if (isControlType(event.type)) {
+          this.c.controlReceived += 1;
+          if (event.type === PONG_TYPE) {
+            this.c.pongsReceived += 1;
+            // The server read the ping, so everything written before it.
+            const mark = conn.pings.shift();
+            if (mark !== undefined) this.queue.confirmThrough(mark);
+          }
+          if (this.o.emitControl && !quiet) this.emit('control', { event, xml });
+        } else {
+          this.c.eventsReceived += 1;
+          if (!quiet) this.emit('event', { event, xml });
+        }
+      } else if (item.kind === 'error') {
+        this.c.parseErrors += 1;
+        if (!quiet) this.emit('parseError', item.error);
+      }
+      // 'skip' items (an <auth> echo, noise between events) are nothing to report.
+    }
+  }
+
+  // ---- losing ----------------------------------------------------------------------------------------------
+
+  private closedInfo(conn: Connection): TakClientErrorInfo {
+    return {
+      code: TakClientErrorCode.CONNECTION_CLOSED,
+      message: conn.connected
+        ? `${this.where} closed the connection`
+        : `${this.where} closed the connection while it was being set up`,
+    };
+  }
+
+  /** TAK Server answers bad credentials by closing at once, without a word: say so plainly. */
+  private refine(conn: Connection, info: TakClientErrorInfo): TakClientErrorInfo {
+    const suspicious =
+      info.code === TakClientErrorCode.CONNECTION_CLOSED || info.code === TakClientErrorCode.CONNECTION_RESET;
+    if (
+      suspicious &&
+      conn.authSent &&
+      !conn.receivedAny &&
+      this.now() - conn.connectedAt <= AUTH_REJECT_WINDOW_MS
+    ) {
+      const refined: TakClientErrorInfo = {
+        code: TakClientErrorCode.AUTH_REJECTED,
+        message: `${this.where} closed the connection right after the login without a word: check the username and password`,
+      };
+      if (info.systemCode !== undefined) refined.systemCode = info.systemCode;
+      return refined;
+    }
+    return info;
+  }
+
+  /** Removes our listeners and destroys the socket; resolves once it has closed. */
+  private release(conn: Connection): Promise<void> {
+    const { sock } = conn;
+    for (const [name, listener] of conn.listeners) sock.removeListener(name, listener);
+    conn.listeners.length = 0;
+    if (conn.closed) return Promise.resolve();
+    // Until it has closed, a late error on the dead socket must not become an uncaught exception.
+    sock.on('error', noop);
+    const closed = new Promise<void>((resolve) => {
+      sock.once('close', () => {
+        sock.removeListener('error', noop);
+        conn.closed = true;
+        resolve();
+      });
+    });
+    sock.destroy();
+    return closed;
+  }
+
+  private lose(conn: Connection, reason: TakClientErrorInfo): void {
+    if (conn !== this.conn) return;
+    if (this.stopping) {
+      this.finishStop();
+      return;
+    }
+    const info = conn.connected ? this.refine(conn, reason) : reason;
+    this.conn = undefined;
+    this.clearConnectionTimers();
+    void this.release(conn);
+    this.c.requeued += this.queue.requeueHeld();
+    this.recordError(info);
+    if (conn.parser) this.handleItems(conn, conn.parser.end(), true); // an event cut off by the loss
+    if (conn.connected) {
+      this.c.disconnects += 1;
+      this.emit('disconnected', { reason: info.message, error: info });
+    }
+    if (this.halted) {
+      // A listener called stop() while no connection was current.
+      this.finishStop();
+      return;
+    }
+    if (conn.connected && this.now() - conn.connectedAt >= this.o.healthyAfterMs) this.backoff.reset();
+    this.scheduleReconnect(info);
+  }
+
+  private recordError(info: TakClientErrorInfo): void {
+    this.c.lastError = { code: info.code, message: info.message, at: Date.now() };
+  }
+
+  private scheduleReconnect(error: TakClientErrorInfo): void {
+    const delayMs = this.backoff.next();
+    this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
+    this.setState({ state: 'reconnecting', delayMs, error });
+  }
+
+  private finishStop(): void {
+    const stopping = this.stopping;
+    if (!stopping || this.current === 'stopped') return;
+    this.clearTimer('reconnectTimer');
+    this.clearTimer('stopTimer');
+    this.clearConnectionTimers();
+    const conn = this.conn;
+    this.conn = undefined;
+    const closed = conn ? this.release(conn) : Promise.resolve();
+    // Written events are not dropped ones: the connection ended (cleanly, unless at the deadline).
+    this.queue.forgetHeld();
+    const left = this.queue.clear().length;
+    if (left > 0) {
+      this.c.dropped += left;
+      this.emit('dropped', { count: left, reason: 'stopped' });
+    }
+    if (conn?.connected) {
+      this.c.disconnects += 1;
+      this.emit('disconnected', { reason: 'stopped' });
+    }
+    this.setState({ state: 'stopped' });
+    void closed.then(() => {
+      this.stopping = undefined;
+      stopping.resolve();
+    });
+  }
+}
