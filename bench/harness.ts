@@ -481,6 +481,8 @@ function runInChild(benchCase: BenchCase, isolation: Isolation): Promise<Row[]> 
     const child = fork(isolation.script, [...isolation.args, `${CHILD_FLAG}${benchCase.name}`], {
       serialization: 'advanced', // rows carry NaN, which JSON would turn into null
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Memory figures collect garbage first, or they measure the collector's timing instead of growth.
+      execArgv: [...process.execArgv, '--expose-gc'],
     });
     const timer = setTimeout(() => {
       timedOut = true;

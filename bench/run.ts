@@ -10,6 +10,8 @@
  * report: the exit code is 0 even when a target fails, and a failed target is printed as FAIL.
  */
 import { runCotBuildCase, runCotParseCase } from './cot-case';
+import { runE2eCase } from './e2e-case';
+import { runFanoutCase } from './fanout-case';
 import { runStreamCase } from './stream-case';
 import {
   CHILD_FLAG,
@@ -28,6 +30,8 @@ const CASES: BenchCase[] = [
   { name: 'cot-parse', run: runCotParseCase },
   { name: 'cot-build', run: runCotBuildCase },
   { name: 'stream', run: runStreamCase },
+  { name: 'e2e', run: runE2eCase },
+  { name: 'fanout', run: runFanoutCase },
 ];
 
 /** A case that takes longer than this is killed and reported as such. */

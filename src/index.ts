@@ -43,3 +43,26 @@ export type { PresenceOptions, DeleteOptions, ChatOptions, Takv } from './cot/he
 export { StreamParser, DEFAULT_MAX_EVENT_BYTES } from './stream/stream-parser';
 export type { StreamItem, StreamParserOptions } from './stream/stream-parser';
 export { StreamError, StreamErrorCode } from './stream/errors';
+export * from './client';
+export { CotServer } from './server/cot-server';
+export type {
+  ServerAddress,
+  ServerEventPayload,
+  DisconnectPayload,
+  ClientErrorPayload,
+  SendTarget,
+} from './server/cot-server';
+export type { ClientInfo, DisconnectReason } from './server/client-session';
+export { ServerError, ServerErrorCode } from './server/errors';
+export type { ServerMetrics } from './server/metrics';
+export type { CotServerOptions } from './server/options';
+export {
+  DEFAULT_SERVER_HOST,
+  DEFAULT_SERVER_PORT,
+  DEFAULT_MAX_CLIENTS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_QUEUE_BYTES,
+  DEFAULT_STALE_SWEEP_MS,
+  DEFAULT_MAX_TRACKED,
+  DEFAULT_MAX_TRACKED_BYTES,
+} from './server/options';

@@ -1,0 +1,212 @@
+/**
+ * End to end through a real Node-RED runtime: tak-send -> a loopback relay -> tak-receive.
+ *
+ * Two tak-configs (two sockets) so the relay can hand one connection's bytes to the other, as a server
+ * routes one client's events to another. The relay copies bytes without parsing them, so the figure is
+ * the cost of our nodes and core on both ends: build, queue, write, frame, parse, emit.
+ */
+import net from 'node:net';
+import type { BenchContext, Row } from './harness';
+import { startEmbeddedRed, type EmbeddedRed } from './red-runtime';
+
+const CASE = 'e2e';
+/** Events per run: enough for a steady rate, bounded so a run takes seconds. */
+const EVENT_COUNT = 20_000;
+/** Events handed to tak-send per turn of the event loop, so sockets get to flush in between. */
+const BATCH = 200;
+/** A run that has not delivered everything by then has lost events. */
+const RUN_TIMEOUT_MS = 60_000;
+const RUNS = 3;
+const TARGET_EVENTS_PER_SECOND = 10_000;
+
+interface RunResult {
+  eventsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  received: number;
+  duplicates: number;
+  heapGrowthMb: number;
+}
+
+/** Copies every byte from one client to all the others. */
+function relay(): Promise<{ server: net.Server; port: number }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', (chunk) => {
+      for (const other of sockets) if (other !== socket) other.write(chunk);
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as net.AddressInfo).port }),
+    );
+  });
+}
+
+function flow(port: number): Array<Record<string, unknown>> {
+  const config = (id: string, uid: string) => ({
+    id,
+    type: 'tak-config',
+    host: '127.0.0.1',
+    port,
+    uid,
+    callsign: uid,
+    identityGap: 0,
+    queueSize: EVENT_COUNT * 2,
+  });
+  return [
+    { id: 'tab', type: 'tab', label: 'bench' },
+    config('cfg-out', 'bench-sender'),
+    config('cfg-in', 'bench-receiver'),
+    { id: 'send', type: 'tak-send', z: 'tab', x: 100, y: 100, server: 'cfg-out', wires: [] },
+    {
+      id: 'recv',
+      type: 'tak-receive',
+      z: 'tab',
+      x: 100,
+      y: 200,
+      server: 'cfg-in',
+      types: 'a-f-G-U-C',
+      wires: [['sink']],
+    },
+    // A function node hands each msg to the bench through the global context: what a user's flow would do.
+    {
+      id: 'sink',
+      type: 'function',
+      z: 'tab',
+      x: 300,
+      y: 200,
+      func: "global.get('sink')(msg); return null;",
+      outputs: 0,
+      wires: [],
+    },
+  ];
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+function heapMb(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) gc();
+  return process.memoryUsage().heapUsed / 1e6;
+}
+
+/** Where the function node in the flow delivers each msg. */
+let deliver: (msg: { payload: { uid: string } }) => void = () => undefined;
+
+async function oneRun(red: EmbeddedRed): Promise<RunResult> {
+  const { server, port } = await relay();
+  let connections = 0;
+  server.on('connection', () => connections++);
+  await red.deploy(flow(port));
+  const send = red.nodes.getNode('send');
+  if (!send) throw new Error('the bench flow did not start');
+  // The sender's connection starts on the first send; both must be up before timing starts.
+  send.receive({ payload: { uid: 'warm-up', type: 'a-n-G', lat: 0, lon: 0 } });
+  const until = Date.now() + 10_000;
+  while (connections < 2) {
+    if (Date.now() > until) throw new Error('the tak-configs did not connect to the relay');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200)); // presence events through first
+
+  const sentAt = new Float64Array(EVENT_COUNT);
+  const latencies: number[] = [];
+  const seen = new Uint8Array(EVENT_COUNT);
+  let received = 0;
+  let duplicates = 0;
+  let lastAt = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`only ${received} of ${EVENT_COUNT} events arrived in ${RUN_TIMEOUT_MS} ms`)),
+      RUN_TIMEOUT_MS,
+    );
+    deliver = (msg) => {
+      const index = Number(msg.payload.uid.slice(4));
+      const now = performance.now();
+      if (seen[index]) duplicates++;
+      else {
+        seen[index] = 1;
+        received++;
+        latencies.push(now - (sentAt[index] as number));
+        lastAt = now;
+      }
+      if (received === EVENT_COUNT) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+  });
+  const heapBefore = heapMb();
+  const started = performance.now();
+  for (let i = 0; i < EVENT_COUNT; i += BATCH) {
+    for (let k = i; k < Math.min(EVENT_COUNT, i + BATCH); k++) {
+      sentAt[k] = performance.now();
+      send.receive({
+        payload: {
+          uid: `e2e-${k}`,
+          type: 'a-f-G-U-C',
+          lat: 45 + (k % 90) / 100,
+          lon: 7,
+          callsign: `unit ${k}`,
+          speed: 3,
+          course: k % 360,
+          battery: 80,
+        },
+      });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await done;
+  const seconds = (lastAt - started) / 1000;
+  const heapAfter = heapMb();
+  await red.deploy([]);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  latencies.sort((a, b) => a - b);
+  return {
+    eventsPerSecond: EVENT_COUNT / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    received,
+    duplicates,
+    heapGrowthMb: heapAfter - heapBefore,
+  };
+}
+
+export async function runE2eCase(context: BenchContext): Promise<Row[]> {
+  const red = await startEmbeddedRed({ sink: (msg: { payload: { uid: string } }) => deliver(msg) });
+  const results: RunResult[] = [];
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const result = await oneRun(red);
+      context.log(
+        `e2e run ${run + 1}: ${Math.round(result.eventsPerSecond)} events/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, heap ${result.heapGrowthMb.toFixed(1)} MB`,
+      );
+      results.push(result);
+    }
+  } finally {
+    await red.stop();
+  }
+  const median = [...results].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[
+    Math.floor(results.length / 2)
+  ] as RunResult;
+  const lost = results.reduce((sum, r) => sum + (EVENT_COUNT - r.received), 0);
+  const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
+  const verdict = median.eventsPerSecond >= TARGET_EVENTS_PER_SECOND && lost === 0 ? 'PASS' : 'FAIL';
+  return [
+    {
+      case: CASE,
+      variant: `tak-send -> relay -> tak-receive, ${EVENT_COUNT} events`,
+      opsPerSec: median.eventsPerSecond,
+      note:
+        `${verdict} target >= ${TARGET_EVENTS_PER_SECOND} events/s with no loss (median of ${RUNS} runs); ` +
+        `p50 ${median.p50Ms.toFixed(1)} ms, p99 ${median.p99Ms.toFixed(1)} ms latency; lost ${lost}, duplicates ${duplicates}; ` +
+        `heap growth over a run ${median.heapGrowthMb.toFixed(1)} MB`,
+    },
+  ];
+}

@@ -1,0 +1,104 @@
+import type { CotEvent } from '../cot/model';
+import type { StreamError } from '../stream/errors';
+import { TakClient, type TakClientOptions, type TakClientState } from '../client/tak-client';
+import type { NodeStatus } from './red';
+
+/** What a node using a tak-config hands over when it registers. */
+export interface ConnectionUser {
+  id: string;
+  status(status: NodeStatus): void;
+  /** Data events; control events (pongs...) too when `wantsControl`. */
+  onEvent?(received: { event: CotEvent; xml: string; control: boolean }): void;
+  onParseError?(error: StreamError): void;
+  wantsControl?: boolean;
+}
+
+export interface StateChange {
+  state: TakClientState;
+  delayMs?: number;
+  error?: { code: string; message: string };
+}
+
+/** Turns a connection state into the status every user node shows. */
+export type StatusFormatter = (change: StateChange) => NodeStatus;
+
+/**
+ * One TAK connection shared by every node that uses a tak-config: it connects when the first user
+ * registers, closes when the last one leaves, and pushes one status to all of them.
+ */
+export class SharedConnection {
+  private readonly users = new Map<string, ConnectionUser>();
+  private readonly options: TakClientOptions;
+  private readonly format: StatusFormatter;
+  private client: TakClient | undefined;
+  private stopping: Promise<void> | undefined;
+  private status: NodeStatus;
+
+  constructor(options: TakClientOptions, format: StatusFormatter) {
+    this.options = options;
+    this.format = format;
+    this.status = format({ state: 'idle' });
+  }
+
+  /** What every user node shows now. */
+  get currentStatus(): NodeStatus {
+    return this.status;
+  }
+
+  get userCount(): number {
+    return this.users.size;
+  }
+
+  /** The live client, if a user has started one. */
+  get current(): TakClient | undefined {
+    return this.client;
+  }
+
+  register(user: ConnectionUser): void {
+    this.users.set(user.id, user);
+    user.status(this.status); // a late joiner sees the state at once
+    if (!this.client) this.start();
+  }
+
+  /** Resolves once the socket is closed when this was the last user. */
+  async deregister(userId: string): Promise<void> {
+    this.users.delete(userId);
+    if (this.users.size === 0) await this.stop();
+  }
+
+  send(input: string | CotEvent): 'sent' | 'queued' {
+    if (!this.client) this.start();
+    return (this.client as TakClient).send(input);
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    if (!client) return this.stopping;
+    this.client = undefined;
+    client.removeAllListeners();
+    this.stopping = client.stop();
+    await this.stopping;
+  }
+
+  private start(): void {
+    // Control events are always asked for; each user says whether it wants them.
+    const client = new TakClient({ ...this.options, emitControl: true });
+    this.client = client;
+    client.on('state', (change: StateChange) => {
+      if (client !== this.client) return;
+      this.status = this.format(change);
+      for (const user of this.users.values()) user.status(this.status);
+    });
+    client.on('event', (received: { event: CotEvent; xml: string }) => {
+      for (const user of this.users.values()) user.onEvent?.({ ...received, control: false });
+    });
+    client.on('control', (received: { event: CotEvent; xml: string }) => {
+      for (const user of this.users.values())
+        if (user.wantsControl) user.onEvent?.({ ...received, control: true });
+    });
+    client.on('parseError', (error: StreamError) => {
+      for (const user of this.users.values()) user.onParseError?.(error);
+    });
+    client.start();
+  }
+}

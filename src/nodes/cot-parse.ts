@@ -1,0 +1,170 @@
+import { CotError, CotErrorCode, describeValue } from '../cot/errors';
+import type { CotEvent } from '../cot/model';
+import { cotToGeoJson } from '../convert/geojson';
+import { cotToWorldmap, DEFAULT_WORLDMAP_LAYER } from '../convert/worldmap';
+import { StreamError } from '../stream/errors';
+import { StreamParser, type StreamItem } from '../stream/stream-parser';
+import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction } from './red';
+import { booleanSetting, numberSetting, stringSetting } from './settings';
+
+interface CotParseDef extends NodeDef {
+  /** `message`: each msg holds whole events; `stream`: msgs are chunks of one byte stream. */
+  mode?: string;
+  /** In stream mode, what makes one stream: `node` (all msgs), `topic`, or `session` (msg._session.id, as tcp in sets it). */
+  streamKey?: string;
+  maxEventKb?: string | number;
+  worldmap?: boolean | string;
+  layer?: string;
+  geojson?: boolean | string;
+}
+
+/**
+ * 1000 streams at once (per topic or TCP session); the least recently used is dropped beyond that, so a
+ * flow that sees endless new sessions cannot make the node hold endless half-read events.
+ */
+const MAX_STREAMS = 1000;
+
+/** Control events (ping, pong, protocol negotiation) are not things on a map; deletes are, as removals. */
+function onMap(event: CotEvent): boolean {
+  return !event.type.startsWith('t-') || event.type === 't-x-d-d';
+}
+
+/** One error for the msg: the first problem, with a count when there were several. */
+function summarize(errors: StreamError[]): StreamError {
+  const first = errors[0] as StreamError;
+  if (errors.length === 1) return first;
+  return new StreamError(
+    first.code,
+    `${errors.length} problems in msg.payload; the first: ${first.message}`,
+    first.bytes,
+    first.preview,
+    first.cause,
+    first.xml,
+  );
+}
+
+export = function register(RED: NodeAPI): void {
+  function CotParse(this: Node, def: CotParseDef): void {
+    RED.nodes.createNode(this, def);
+    let maxEventBytes: number;
+    try {
+      maxEventBytes = numberSetting(def.maxEventKb, 1024, 'largest event (KiB)', 1, 8192) * 1024;
+    } catch (error) {
+      this.status({ fill: 'red', shape: 'ring', text: RED._('cot-parse.status.badSetting') });
+      this.error(error instanceof Error ? error.message : String(error));
+      maxEventBytes = 1024 * 1024;
+    }
+    const stream = def.mode === 'stream';
+    const streamKey = stringSetting(def.streamKey, 'node');
+    const worldmap = booleanSetting(def.worldmap, false);
+    const geojson = booleanSetting(def.geojson, false);
+    const layer = stringSetting(def.layer, DEFAULT_WORLDMAP_LAYER);
+    // In message mode one parser serves every msg: end() after each resets it.
+    const single = new StreamParser({ maxEventBytes });
+    const streams = new Map<string, StreamParser>();
+
+    const parserFor = (msg: NodeMessage): StreamParser => {
+      let key = '';
+      if (streamKey === 'topic') key = String(msg.topic ?? '');
+      else if (streamKey === 'session')
+        key = String((msg._session as { id?: unknown } | undefined)?.id ?? '');
+      let parser = streams.get(key);
+      if (parser) {
+        streams.delete(key); // re-inserted below: the Map's order is least recently used first
+      } else {
+        parser = new StreamParser({ maxEventBytes });
+        if (streams.size >= MAX_STREAMS) streams.delete(streams.keys().next().value as string);
+      }
+      streams.set(key, parser);
+      return parser;
+    };
+
+    function emit(
+      msg: NodeMessage,
+      events: Array<{ event: CotEvent; xml: string }>,
+      send: SendFunction,
+    ): void {
+      const template: NodeMessage = { ...msg };
+      delete template.payload;
+      const now = Date.now();
+      events.forEach(({ event, xml }, i) => {
+        const main = i === 0 ? msg : RED.util.cloneMessage(template);
+        main.payload = event;
+        main.cot = xml;
+        main.topic = event.type;
+        const out: Array<NodeMessage | null> = [main];
+        const mapped = onMap(event);
+        if (worldmap) {
+          out.push(
+            mapped
+              ? {
+                  ...RED.util.cloneMessage(template),
+                  payload: cotToWorldmap(event, { layer, now }),
+                  topic: event.type,
+                }
+              : null,
+          );
+        }
+        if (geojson) {
+          out.push(
+            mapped
+              ? { ...RED.util.cloneMessage(template), payload: cotToGeoJson(event), topic: event.type }
+              : null,
+          );
+        }
+        send(out.length === 1 ? main : out);
+      });
+    }
+
+    this.on('input', (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
+      const payload = msg.payload;
+      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
+        done(
+          new CotError(
+            CotErrorCode.INPUT,
+            `msg.payload is ${describeValue(payload)}; give CoT XML as a string or Buffer`,
+            'payload',
+            payload,
+          ),
+        );
+        return;
+      }
+      const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
+      let items: StreamItem[];
+      if (stream) {
+        items = parserFor(msg).push(bytes);
+      } else {
+        items = [...single.push(bytes), ...single.end()];
+      }
+      const events: Array<{ event: CotEvent; xml: string }> = [];
+      const errors: StreamError[] = [];
+      for (const item of items) {
+        if (item.kind === 'event') events.push(item);
+        else if (item.kind === 'error') errors.push(item.error);
+      }
+      try {
+        emit(msg, events, send);
+      } catch (error) {
+        done(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      if (errors.length > 0) done(summarize(errors));
+      else if (!stream && events.length === 0) {
+        done(
+          new CotError(
+            CotErrorCode.XML,
+            `msg.payload holds no CoT event (${bytes.length} bytes starting ${describeValue(bytes.subarray(0, 40).toString('utf8'))})`,
+            'payload',
+          ),
+        );
+      } else done();
+    });
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      streams.clear();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('cot-parse', CotParse);
+};

@@ -1,0 +1,70 @@
+import type { CotEvent } from '../cot/model';
+import type { StreamError } from '../stream/errors';
+import type { Node, NodeAPI, NodeDef } from './red';
+import { booleanSetting, stringSetting } from './settings';
+import { useConnection } from './use-connection';
+
+interface TakReceiveDef extends NodeDef {
+  server?: string;
+  /** Comma-separated type prefixes, e.g. `a-f, b-t-f`; empty = all. */
+  types?: string;
+  uid?: string;
+  how?: string;
+  includeControl?: boolean | string;
+  emitErrors?: boolean | string;
+}
+
+/** A stream of garbage must not flood the log: at most one warning in this many ms, with a count. */
+const PARSE_WARNING_INTERVAL_MS = 10_000;
+
+function listSetting(value: string | undefined): string[] {
+  return stringSetting(value)
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
+export = function register(RED: NodeAPI): void {
+  function TakReceive(this: Node, def: TakReceiveDef): void {
+    RED.nodes.createNode(this, def);
+    const types = listSetting(def.types);
+    const uid = stringSetting(def.uid);
+    const how = stringSetting(def.how);
+    const emitErrors = booleanSetting(def.emitErrors, false);
+    let lastWarning = 0;
+    let suppressed = 0;
+
+    const wanted = (event: CotEvent): boolean =>
+      (types.length === 0 || types.some((prefix) => event.type.startsWith(prefix))) &&
+      (uid === '' || event.uid === uid) &&
+      (how === '' || event.how.startsWith(how));
+
+    useConnection(RED, this, def.server, {
+      wantsControl: booleanSetting(def.includeControl, false),
+      onEvent: ({ event, xml }) => {
+        if (wanted(event)) this.send({ payload: event, cot: xml, topic: event.type });
+      },
+      onParseError: (error: StreamError) => {
+        if (emitErrors) {
+          this.send({
+            topic: 'error',
+            payload: error.xml ?? error.preview,
+            error: { code: error.code, message: error.message },
+          });
+          return;
+        }
+        const now = Date.now();
+        if (now - lastWarning < PARSE_WARNING_INTERVAL_MS) {
+          suppressed++;
+          return;
+        }
+        const more = suppressed > 0 ? ` (${suppressed} more since the last warning)` : '';
+        this.warn(`${error.code}: ${error.message}${more}`);
+        lastWarning = now;
+        suppressed = 0;
+      },
+    });
+  }
+
+  RED.nodes.registerType('tak-receive', TakReceive);
+};

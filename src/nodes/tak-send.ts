@@ -1,0 +1,38 @@
+import type { NodeAPI, NodeDef, Node, NodeMessage, SendFunction, DoneFunction } from './red';
+import { toWireXml } from './to-xml';
+import { useConnection } from './use-connection';
+
+interface TakSendDef extends NodeDef {
+  server?: string;
+  /** 1 = hand each msg on after it was sent or queued. */
+  outputs?: number | string;
+}
+
+export = function register(RED: NodeAPI): void {
+  function TakSend(this: Node, def: TakSendDef): void {
+    RED.nodes.createNode(this, def);
+    const connection = useConnection(RED, this, def.server, {});
+    const passThrough = Number(def.outputs) > 0;
+    this.on('input', (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
+      if (!connection) {
+        done(new Error(RED._('tak-config.errors.noConnection')));
+        return;
+      }
+      let xml: string;
+      try {
+        xml = toWireXml(msg.payload);
+      } catch (error) {
+        done(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      const outcome = connection.send(xml);
+      if (passThrough) {
+        msg.takpak = { sent: outcome };
+        send(msg);
+      }
+      done();
+    });
+  }
+
+  RED.nodes.registerType('tak-send', TakSend);
+};

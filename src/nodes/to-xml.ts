@@ -1,0 +1,29 @@
+import { buildCot } from '../cot/build';
+import { CotError, CotErrorCode, describeValue } from '../cot/errors';
+import type { CotInput } from '../cot/model';
+import { parseCot } from '../cot/parse';
+
+const SINGLE_EVENT_LINE = /^<event[\s>][^\r\n]*<\/event>$|^<event[\s][^\r\n]*\/>$/;
+
+/**
+ * One event as the single line of XML every TAK server accepts, from what a flow hands over: CoT XML
+ * (a string or Buffer, validated; re-written when it is pretty-printed or has a declaration), the
+ * canonical model or the short form. Throws a CotError naming what is wrong.
+ */
+export function toWireXml(payload: unknown, now: number = Date.now()): string {
+  if (Buffer.isBuffer(payload)) return toWireXml(payload.toString('utf8'), now);
+  if (typeof payload === 'string') {
+    const text = payload.trim();
+    const event = parseCot(text); // refuses anything that is not one valid event
+    return SINGLE_EVENT_LINE.test(text) ? text : buildCot(event, now);
+  }
+  if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
+    return buildCot(payload as CotInput, now);
+  }
+  throw new CotError(
+    CotErrorCode.INPUT,
+    `msg.payload is ${describeValue(payload)}; give CoT XML, a CoT model or an object with lat and lon`,
+    'payload',
+    payload,
+  );
+}
