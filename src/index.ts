@@ -66,3 +66,35 @@ export {
   DEFAULT_MAX_TRACKED,
   DEFAULT_MAX_TRACKED_BYTES,
 } from './server/options';
+export { cotInputsFrom } from './convert/inputs';
+export type { CotInputsOptions } from './convert/inputs';
+export { cotTypeFrom, describeCotType, AFFILIATIONS, DIMENSIONS, FUNCTIONS } from './convert/cot-type';
+export type {
+  Affiliation,
+  Dimension,
+  CotFunction,
+  CotTypeParts,
+  CotTypeDescription,
+} from './convert/cot-type';
+export { sidcToCotType, cotTypeToSidc } from './convert/sidc';
+export { TEAM_COLORS, TEAM_ROLES, teamName, cssToArgb, argbToCss } from './convert/colors';
+export { geoJsonToCot, cotToGeoJson } from './convert/geojson';
+export type { GeoJsonFeature, GeoJsonGeometry, GeoJsonPosition } from './convert/geojson';
+export { worldmapToCot, cotToWorldmap, DEFAULT_WORLDMAP_LAYER } from './convert/worldmap';
+export type { WorldmapMarker, WorldmapOptions } from './convert/worldmap';
+export { legacyTakToCot, cotToLegacyTak, isLegacyTak } from './convert/legacy-tak';
+export type { LegacyTakEvent, LegacyElement } from './convert/legacy-tak';
+export { detectPayload, splitPayload, MAX_EVENTS_PER_MESSAGE } from './convert/detect';
+export type { PayloadShape } from './convert/detect';
+export { payloadToCotInput } from './convert/to-input';
+export type { ToInputOptions, ItemInput } from './convert/to-input';
+export { withExtras, readExtras, EXTRAS_ELEMENT } from './convert/extras';
+export type { ExtrasMode, Conversion } from './convert/extras';
+export { withFields } from './convert/fields';
+export type { CotFieldValues } from './convert/fields';
+export { withUid, withDefaultType } from './convert/uid-mode';
+export type { UidMode, UidOptions } from './convert/uid-mode';
+export { summarizeCot } from './convert/summary';
+export type { CotSummary } from './convert/summary';
+export { readShape, MAX_SHAPE_VERTICES } from './convert/shape';
+export type { ShapeGeometry, Vertex } from './convert/shape';

@@ -4,13 +4,10 @@ import type { CotEvent } from '../cot/model';
 import { serializeEvent } from '../cot/serialize';
 import { itemError, splitPayload } from '../convert/detect';
 import { withFields, type CotFieldValues } from '../convert/fields';
-import { payloadToCotInput } from '../convert/to-input';
+import { payloadToCotInput, TEXT_FIELDS } from '../convert/to-input';
 import { withDefaultType, withUid } from '../convert/uid-mode';
 import { readSettings, type CotBuildDef, type CotBuildSettings } from './cot-build-settings';
 import type { DoneFunction, Node, NodeAPI, NodeMessage, SendFunction } from './red';
-
-/** Text fields: a number from msg/flow/global/JSONata (a device number as callsign) is taken as its text. */
-const TEXT_FIELDS = new Set(['uid', 'type', 'how', 'callsign', 'team', 'role', 'remarks', 'iconsetpath']);
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -42,6 +39,7 @@ export = function register(RED: NodeAPI): void {
       if (property.fromPayload) continue;
       let value = await property.evaluate(msg);
       if (value === '' || value === null) value = undefined;
+      // A number from msg/flow/global/JSONata in a text field (a unit number as callsign) is taken as its text.
       if (typeof value === 'number' && TEXT_FIELDS.has(property.field) && Number.isFinite(value))
         value = String(value);
       values[property.field] = value;

@@ -1,9 +1,10 @@
 import { CotError, CotErrorCode, describeValue } from '../cot/errors';
+import { DELETE_TYPE } from '../cot/helpers';
 import type { CotEvent } from '../cot/model';
 import { cotToGeoJson } from '../convert/geojson';
 import { cotToWorldmap, DEFAULT_WORLDMAP_LAYER } from '../convert/worldmap';
 import { StreamError } from '../stream/errors';
-import { StreamParser, type StreamItem } from '../stream/stream-parser';
+import { DEFAULT_MAX_EVENT_BYTES, StreamParser, type StreamItem } from '../stream/stream-parser';
 import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction } from './red';
 import { booleanSetting, numberSetting, stringSetting } from './settings';
 
@@ -23,10 +24,13 @@ interface CotParseDef extends NodeDef {
  * flow that sees endless new sessions cannot make the node hold endless half-read events.
  */
 const MAX_STREAMS = 1000;
+/** 8 MiB: TAK Server's own cap on one message; nothing a TAK network carries is larger. */
+const MAX_EVENT_KB_LIMIT = 8192;
+const DEFAULT_MAX_EVENT_KB = DEFAULT_MAX_EVENT_BYTES / 1024;
 
 /** Control events (ping, pong, protocol negotiation) are not things on a map; deletes are, as removals. */
 function onMap(event: CotEvent): boolean {
-  return !event.type.startsWith('t-') || event.type === 't-x-d-d';
+  return !event.type.startsWith('t-') || event.type === DELETE_TYPE;
 }
 
 /** One error for the msg: the first problem, with a count when there were several. */
@@ -48,11 +52,13 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     let maxEventBytes: number;
     try {
-      maxEventBytes = numberSetting(def.maxEventKb, 1024, 'largest event (KiB)', 1, 8192) * 1024;
+      maxEventBytes =
+        numberSetting(def.maxEventKb, DEFAULT_MAX_EVENT_KB, 'largest event (KiB)', 1, MAX_EVENT_KB_LIMIT) *
+        1024;
     } catch (error) {
       this.status({ fill: 'red', shape: 'ring', text: RED._('cot-parse.status.badSetting') });
       this.error(error instanceof Error ? error.message : String(error));
-      maxEventBytes = 1024 * 1024;
+      maxEventBytes = DEFAULT_MAX_EVENT_BYTES;
     }
     const stream = def.mode === 'stream';
     const streamKey = stringSetting(def.streamKey, 'node');
