@@ -7,7 +7,7 @@
  */
 import net from 'node:net';
 import type { BenchContext, Row } from './harness';
-import { startEmbeddedRed, type EmbeddedRed } from './red-runtime';
+import { startEmbeddedRed, type EmbeddedRed } from '../test/helpers/embedded-red';
 
 const CASE = 'e2e';
 /** Events per run: enough for a steady rate, bounded so a run takes seconds. */

@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from './paths';
 
 interface RedNodes {
   getNode(id: string): { receive(msg: Record<string, unknown>): void } | null;
@@ -23,6 +24,11 @@ interface RedModule {
   nodes: RedNodes;
 }
 
+/** A node as the runtime holds it: enough to reach a tak-config's live client from a test or the soak. */
+export interface RuntimeNode {
+  receive(msg: Record<string, unknown>): void;
+}
+
 export interface EmbeddedRed {
   nodes: RedNodes;
   deploy(flows: Array<Record<string, unknown>>): Promise<void>;
@@ -32,9 +38,6 @@ export interface EmbeddedRed {
 /** Starting a flow takes milliseconds; seconds means it failed. */
 const DEPLOY_TIMEOUT_MS = 10_000;
 
-/** Where the package root is, from dist/bench. */
-const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
-
 /**
  * Starts Node-RED with `globals` reachable from function nodes as `global.get(name)`; the editor and
  * HTTP endpoints stay off.
@@ -42,7 +45,7 @@ const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
 export async function startEmbeddedRed(globals: Record<string, unknown>): Promise<EmbeddedRed> {
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'takpak-red-'));
   mkdirSync(path.join(userDir, 'node_modules'));
-  symlinkSync(PACKAGE_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
+  symlinkSync(REPO_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as RedModule;
   RED.init(http.createServer(), {
