@@ -4,6 +4,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { demoFlow } = require('./demo-flow');
 
 const root = path.resolve(__dirname, '..');
 const userDir = path.join(root, '.node-red-user');
@@ -14,13 +15,21 @@ fs.rmSync(userDir, { recursive: true, force: true });
 fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
 // Node-RED finds installed node packages in <userDir>/node_modules: a link makes it load this working tree.
 fs.symlinkSync(root, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
+fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlow(process.env), null, 2));
 fs.writeFileSync(
   path.join(userDir, 'settings.js'),
   `module.exports = { uiHost: ${JSON.stringify(host)}, uiPort: ${Number(port)}, flowFile: 'flows.json', credentialSecret: false };\n`,
 );
 
 const redMain = require.resolve('node-red/red.js');
-console.log(`takpak: starting Node-RED; open the editor at http://${host}:${port}/`);
+console.log(`takpak: starting Node-RED with the demo flow`);
+console.log(`takpak:   editor  http://${host}:${port}/`);
+console.log(`takpak:   live map http://${host}:${port}/worldmap`);
+console.log(
+  process.env.TAKPAK_HOST
+    ? `takpak:   TAK server ${process.env.TAKPAK_HOST}:${process.env.TAKPAK_PORT || 8087} (${process.env.TAKPAK_PROTOCOL || 'tcp'})`
+    : `takpak:   TAK server embedded on 127.0.0.1:${process.env.TAKPAK_DEMO_SERVER_PORT || 8087}`,
+);
 const child = spawn(
   process.execPath,
   [redMain, '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')],

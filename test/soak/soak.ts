@@ -1,0 +1,284 @@
+/**
+ * The soak: a real Node-RED runtime with cot-build -> tak-send -> a TAK server -> tak-receive, fed at a
+ * fixed rate while a fault script works on the server side. Every loop is bounded in time and count.
+ */
+import { startEmbeddedRed, type EmbeddedRed } from '../helpers/embedded-red';
+import { FaultServer } from './fault-server';
+
+export type Fault = 'restart' | 'pause' | 'garbage' | 'oversize' | 'half-open' | 'redeploy';
+
+export interface SoakOptions {
+  /** How long events are offered. */
+  durationMs: number;
+  /** Events offered per second. */
+  rate: number;
+  /** The faults to apply in turn, one every `faultEveryMs`. */
+  faults: Fault[];
+  faultEveryMs: number;
+  /** How long the server stays down on a restart. */
+  outageMs: number;
+  /** The sender's queue (events). */
+  queueSize: number;
+  /** After offering stops: the longest wait for the last events to arrive. */
+  drainMs: number;
+  log?: (line: string) => void;
+}
+
+export interface SoakReport {
+  offered: number;
+  delivered: number;
+  duplicates: number;
+  /** Counted by the sender: the oldest events when its queue was full, and what a redeploy's stop could not flush. */
+  dropped: number;
+  /** Offered events that neither arrived nor were counted as dropped (lost in a redeploy's hand-over). */
+  unaccounted: number;
+  receiverParseErrors: Record<string, number>;
+  reconnects: number;
+  faultsApplied: Record<string, number>;
+  heapStartMb: number;
+  heapMaxMb: number;
+  heapEndMb: number;
+  p50Ms: number;
+  p99Ms: number;
+  seconds: number;
+}
+
+/** Receivers cap events at this size, so the injected oversize event is surely over it. */
+const RECEIVER_MAX_EVENT_KB = 64;
+/** Fast liveness, so a half-open connection is noticed within seconds instead of ATAK's 25 s. */
+const SOAK_PING_AFTER_IDLE_S = 1;
+const SOAK_DEAD_AFTER_IDLE_S = 3;
+/** How often memory is sampled. */
+const HEAP_SAMPLE_MS = 250;
+
+interface ClientCounters {
+  connects: number;
+  dropped: number;
+  parseErrors: number;
+}
+
+interface LiveClient {
+  counters: ClientCounters;
+}
+
+interface ConfigNode {
+  connection?: { current?: LiveClient };
+}
+
+function flow(port: number, queueSize: number): Array<Record<string, unknown>> {
+  const config = (id: string, uid: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    type: 'tak-config',
+    host: '127.0.0.1',
+    port,
+    uid,
+    callsign: uid,
+    identityGap: 0,
+    reconnectMax: 1,
+    pingAfterIdle: SOAK_PING_AFTER_IDLE_S,
+    pingInterval: SOAK_PING_AFTER_IDLE_S,
+    deadAfterIdle: SOAK_DEAD_AFTER_IDLE_S,
+    queueSize,
+    ...extra,
+  });
+  return [
+    { id: 'tab', type: 'tab', label: 'soak' },
+    config('cfg-out', 'soak-sender'),
+    config('cfg-in', 'soak-receiver', { maxEventKb: RECEIVER_MAX_EVENT_KB }),
+    { id: 'build', type: 'cot-build', z: 'tab', x: 100, y: 100, wires: [['send']] },
+    { id: 'send', type: 'tak-send', z: 'tab', x: 300, y: 100, server: 'cfg-out', wires: [] },
+    {
+      id: 'recv',
+      type: 'tak-receive',
+      z: 'tab',
+      x: 100,
+      y: 200,
+      server: 'cfg-in',
+      types: 'a-f-G-E',
+      emitErrors: true,
+      wires: [['sink']],
+    },
+    {
+      id: 'sink',
+      type: 'function',
+      z: 'tab',
+      x: 300,
+      y: 200,
+      func: "global.get('sink')(msg); return null;",
+      outputs: 0,
+      wires: [],
+    },
+  ];
+}
+
+function heapMb(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 1e6;
+}
+
+function client(red: EmbeddedRed, id: string): LiveClient | undefined {
+  const node = red.nodes.getNode(id) as unknown as ConfigNode | null;
+  return node?.connection?.current;
+}
+
+function counters(red: EmbeddedRed, id: string): ClientCounters {
+  return client(red, id)?.counters ?? { connects: 0, dropped: 0, parseErrors: 0 };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const log = options.log ?? (() => undefined);
+  const server = new FaultServer();
+  await server.start();
+  const sentAt = new Map<number, number>();
+  const arrived = new Set<number>();
+  const latencies: number[] = [];
+  const parseErrors: Record<string, number> = {};
+  let duplicates = 0;
+  const sink = (msg: { topic?: string; payload: { uid?: string }; error?: { code: string } }): void => {
+    if (msg.topic === 'error' && msg.error) {
+      parseErrors[msg.error.code] = (parseErrors[msg.error.code] ?? 0) + 1;
+      return;
+    }
+    const uid = msg.payload.uid ?? '';
+    if (!uid.startsWith('soak-')) return;
+    const n = Number(uid.slice(5));
+    if (arrived.has(n)) {
+      duplicates++;
+      return;
+    }
+    arrived.add(n);
+    latencies.push(performance.now() - (sentAt.get(n) ?? performance.now()));
+  };
+  const red = await startEmbeddedRed({ sink });
+  // Clients a redeploy replaced: read after they stopped, so what they dropped on the way out counts.
+  const retiredSenders: LiveClient[] = [];
+  const retiredClients: LiveClient[] = [];
+  const retired = (): ClientCounters => ({
+    connects: retiredClients.reduce((sum, c) => sum + c.counters.connects, 0),
+    dropped: retiredSenders.reduce((sum, c) => sum + c.counters.dropped, 0),
+    parseErrors: 0,
+  });
+  const faultsApplied: Record<string, number> = {};
+  const heapStartMb = heapMb();
+  let heapMaxMb = heapStartMb;
+  const sampler = setInterval(() => {
+    heapMaxMb = Math.max(heapMaxMb, process.memoryUsage().heapUsed / 1e6);
+  }, HEAP_SAMPLE_MS);
+
+  try {
+    await red.deploy(flow(server.port, options.queueSize));
+    const started = performance.now();
+    let offered = 0;
+    const maxOffers = Math.ceil((options.durationMs / 1000) * options.rate);
+    // Offer at a fixed rate: each tick sends what the clock says is due.
+    const offering = (async () => {
+      while (offered < maxOffers) {
+        const due = Math.min(maxOffers, Math.floor(((performance.now() - started) / 1000) * options.rate));
+        while (offered < due) {
+          const n = offered++;
+          sentAt.set(n, performance.now());
+          const node = red.nodes.getNode('build');
+          node?.receive({
+            payload: {
+              uid: `soak-${n}`,
+              type: 'a-f-G-E-S',
+              lat: 40 + (n % 100) / 1000,
+              lon: -105,
+              callsign: `sensor ${n % 50}`,
+              battery: 90,
+              speed: 1.5,
+            },
+          });
+        }
+        await sleep(5);
+      }
+    })();
+    // The fault script, in turn, until offering ends.
+    let next = 0;
+    while (offered < maxOffers) {
+      await sleep(options.faultEveryMs);
+      if (offered >= maxOffers || options.faults.length === 0) break;
+      const fault = options.faults[next++ % options.faults.length] as Fault;
+      faultsApplied[fault] = (faultsApplied[fault] ?? 0) + 1;
+      log(`  t=${((performance.now() - started) / 1000).toFixed(1)} s: ${fault}`);
+      switch (fault) {
+        case 'restart':
+          await server.stop();
+          await sleep(options.outageMs);
+          await server.restart();
+          break;
+        case 'pause':
+          server.pauseReading(options.outageMs);
+          break;
+        case 'garbage':
+          server.injectGarbage();
+          break;
+        case 'oversize':
+          server.injectOversize(RECEIVER_MAX_EVENT_KB * 1024 * 2);
+          break;
+        case 'half-open':
+          server.silenceAll();
+          break;
+        case 'redeploy': {
+          const sender = client(red, 'cfg-out');
+          const receiver = client(red, 'cfg-in');
+          await red.deploy(flow(server.port, options.queueSize));
+          if (sender) retiredSenders.push(sender);
+          for (const old of [sender, receiver]) if (old) retiredClients.push(old);
+          break;
+        }
+      }
+    }
+    await offering;
+    if (!server.running) await server.restart();
+    // Let the queues drain: done when everything offered arrived or was counted as dropped.
+    const drainUntil = performance.now() + options.drainMs;
+    while (performance.now() < drainUntil) {
+      const dropped = retired().dropped + counters(red, 'cfg-out').dropped;
+      if (arrived.size + dropped >= offered) break;
+      await sleep(50);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const out = counters(red, 'cfg-out');
+    const inn = counters(red, 'cfg-in');
+    const dropped = retired().dropped + out.dropped;
+    latencies.sort((a, b) => a - b);
+    const pick = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+    await red.deploy([]);
+    await sleep(200);
+    return {
+      offered,
+      delivered: arrived.size,
+      duplicates,
+      dropped,
+      unaccounted: Math.max(0, offered - arrived.size - dropped),
+      receiverParseErrors: parseErrors,
+      reconnects: Math.max(0, retired().connects + out.connects + inn.connects - 2),
+      faultsApplied,
+      heapStartMb,
+      heapMaxMb,
+      heapEndMb: heapMb(),
+      p50Ms: pick(50),
+      p99Ms: pick(99),
+      seconds,
+    };
+  } finally {
+    clearInterval(sampler);
+    await red.stop();
+    await server.stop();
+  }
+}
+
+export function formatReport(report: SoakReport): string[] {
+  return [
+    `offered ${report.offered}, delivered ${report.delivered}, duplicates ${report.duplicates}`,
+    `dropped and counted by the sender (queue full, or left at a redeploy) ${report.dropped}; unaccounted ${report.unaccounted}`,
+    `receiver parse errors ${JSON.stringify(report.receiverParseErrors)} (garbage and oversize events the server injected)`,
+    `reconnects ${report.reconnects}; faults ${JSON.stringify(report.faultsApplied)}`,
+    `heap ${report.heapStartMb.toFixed(1)} MB at start, ${report.heapMaxMb.toFixed(1)} MB max, ${report.heapEndMb.toFixed(1)} MB at the end`,
+    `latency p50 ${report.p50Ms.toFixed(1)} ms, p99 ${report.p99Ms.toFixed(1)} ms; ${report.seconds.toFixed(1)} s`,
+  ];
+}
