@@ -42,7 +42,21 @@ const DEPLOY_TIMEOUT_MS = 10_000;
  * Starts Node-RED with `globals` reachable from function nodes as `global.get(name)`; the editor and
  * HTTP endpoints stay off.
  */
-export async function startEmbeddedRed(globals: Record<string, unknown>): Promise<EmbeddedRed> {
+/** One line of the runtime's log, as Node-RED hands it to a custom logger (level 20 = error, 30 = warn). */
+export interface RedLogEntry {
+  level: number;
+  msg: unknown;
+  type?: string;
+  id?: string;
+  name?: string;
+}
+
+export async function startEmbeddedRed(
+  globals: Record<string, unknown>,
+  onLog?: (entry: RedLogEntry) => void,
+  /** Serve HTTP-in and worldmap endpoints (on a server that is never made to listen). */
+  httpNodes = false,
+): Promise<EmbeddedRed> {
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'takpak-red-'));
   mkdirSync(path.join(userDir, 'node_modules'));
   symlinkSync(REPO_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
@@ -52,11 +66,14 @@ export async function startEmbeddedRed(globals: Record<string, unknown>): Promis
     userDir,
     flowFile: 'flows.json',
     httpAdminRoot: false,
-    httpNodeRoot: false,
+    httpNodeRoot: httpNodes ? '/' : false,
     disableEditor: true,
     credentialSecret: false,
     functionGlobalContext: globals,
-    logging: { console: { level: process.env.TAKPAK_BENCH_LOG ?? 'warn', metrics: false, audit: false } },
+    logging: {
+      console: { level: process.env.TAKPAK_BENCH_LOG ?? 'warn', metrics: false, audit: false },
+      ...(onLog ? { capture: { level: 'warn', metrics: false, audit: false, handler: () => onLog } } : {}),
+    },
   });
   await RED.start();
   return {
