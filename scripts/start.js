@@ -18,7 +18,7 @@ fs.symlinkSync(root, path.join(userDir, 'node_modules', 'node-red-contrib-takpak
 fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlow(process.env), null, 2));
 fs.writeFileSync(
   path.join(userDir, 'settings.js'),
-  `module.exports = { uiHost: ${JSON.stringify(host)}, uiPort: ${Number(port)}, flowFile: 'flows.json', credentialSecret: false };\n`,
+  `module.exports = { uiHost: ${JSON.stringify(host)}, uiPort: ${Number(port)}, flowFile: 'flows.json', credentialSecret: false, telemetry: { enabled: false } };\n`,
 );
 
 const redMain = require.resolve('node-red/red.js');

@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './paths';
@@ -19,6 +20,8 @@ interface RedNodes {
 
 interface RedModule {
   init(server: http.Server, settings: Record<string, unknown>): void;
+  httpAdmin: unknown;
+  httpNode: unknown;
   start(): Promise<void>;
   stop(): Promise<void>;
   nodes: RedNodes;
@@ -31,6 +34,8 @@ export interface RuntimeNode {
 
 export interface EmbeddedRed {
   nodes: RedNodes;
+  /** The editor's address when started with `http: 'editor'`, else empty. */
+  url: string;
   deploy(flows: Array<Record<string, unknown>>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -38,10 +43,6 @@ export interface EmbeddedRed {
 /** Starting a flow takes milliseconds; seconds means it failed. */
 const DEPLOY_TIMEOUT_MS = 10_000;
 
-/**
- * Starts Node-RED with `globals` reachable from function nodes as `global.get(name)`; the editor and
- * HTTP endpoints stay off.
- */
 /** One line of the runtime's log, as Node-RED hands it to a custom logger (level 20 = error, 30 = warn). */
 export interface RedLogEntry {
   level: number;
@@ -51,30 +52,53 @@ export interface RedLogEntry {
   name?: string;
 }
 
-export async function startEmbeddedRed(
-  globals: Record<string, unknown>,
-  onLog?: (entry: RedLogEntry) => void,
-  /** Serve HTTP-in and worldmap endpoints (on a server that is never made to listen). */
-  httpNodes = false,
-): Promise<EmbeddedRed> {
+export interface EmbeddedRedOptions {
+  /** Reachable from function nodes as `global.get(name)`. */
+  globals?: Record<string, unknown>;
+  onLog?: (entry: RedLogEntry) => void;
+  /**
+   * `none`: no HTTP at all (bench, soak). `nodes`: HTTP-in and worldmap endpoints on a server that never
+   * listens (deploy tests). `editor`: the editor and endpoints served on 127.0.0.1, any free port.
+   */
+  http?: 'none' | 'nodes' | 'editor';
+}
+
+/** Starts Node-RED in this process with this working tree installed as a package. */
+export async function startEmbeddedRed(options: EmbeddedRedOptions = {}): Promise<EmbeddedRed> {
+  const mode = options.http ?? 'none';
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'takpak-red-'));
   mkdirSync(path.join(userDir, 'node_modules'));
   symlinkSync(REPO_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const RED = require('node-red') as RedModule;
-  RED.init(http.createServer(), {
+  const express = require('express') as () => http.RequestListener & { use(path: string, handler: unknown): void };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const app = express();
+  const server = http.createServer(app);
+  const onLog = options.onLog;
+  RED.init(server, {
     userDir,
     flowFile: 'flows.json',
-    httpAdminRoot: false,
-    httpNodeRoot: httpNodes ? '/' : false,
-    disableEditor: true,
+    httpAdminRoot: mode === 'editor' ? '/' : false,
+    httpNodeRoot: mode === 'none' ? false : '/',
+    disableEditor: mode !== 'editor',
     credentialSecret: false,
-    functionGlobalContext: globals,
+    functionGlobalContext: options.globals ?? {},
+    editorTheme: { tours: false, projects: { enabled: false } },
+    // No update-notification question in the editor, and no calls home.
+    telemetry: { enabled: false },
     logging: {
       console: { level: process.env.TAKPAK_BENCH_LOG ?? 'warn', metrics: false, audit: false },
       ...(onLog ? { capture: { level: 'warn', metrics: false, audit: false, handler: () => onLog } } : {}),
     },
   });
+  let url = '';
+  if (mode === 'editor') {
+    app.use('/', RED.httpAdmin);
+    app.use('/', RED.httpNode);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
   await RED.start();
   return {
     nodes: RED.nodes,
@@ -89,8 +113,10 @@ export async function startEmbeddedRed(
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },
+    url,
     stop: async () => {
       await RED.stop();
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(userDir, { recursive: true, force: true });
     },
   };
