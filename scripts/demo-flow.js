@@ -36,6 +36,82 @@ function simulateSensors(msg, context) {
   return msg;
 }
 
+/**
+ * What the editor fills in for nodes added from the palette. The flow carries them so that, opened in the
+ * editor, no node shows as unconfigured.
+ */
+const COT_BUILD_FIELDS = [
+  'uid',
+  'cotType',
+  'how',
+  'callsign',
+  'lat',
+  'lon',
+  'hae',
+  'ce',
+  'le',
+  'course',
+  'speed',
+  'team',
+  'role',
+  'battery',
+  'remarks',
+  'icon',
+  'stale',
+];
+const EDITOR_DEFAULTS = {
+  'cot-build': Object.assign(
+    {
+      uidMode: 'auto',
+      uidKey: 'payload.id',
+      uidKeyType: 'msg',
+      uidPrefix: '',
+      extras: 'remarks',
+      output: 'xml',
+    },
+    ...COT_BUILD_FIELDS.map((field) => ({ [field]: '', [field + 'Type']: 'payload' })),
+  ),
+  'cot-parse': {
+    mode: 'message',
+    streamKey: 'node',
+    maxEventKb: 1024,
+    worldmap: false,
+    layer: 'TAK',
+    geojson: false,
+    outputs: 1,
+  },
+  worldmap: {
+    lat: '',
+    lon: '',
+    zoom: '',
+    layer: 'OSMC',
+    cluster: '',
+    maxage: '',
+    usermenu: 'show',
+    layers: 'show',
+    panit: 'false',
+    panlock: 'false',
+    zoomlock: 'false',
+    hiderightclick: 'false',
+    coords: 'false',
+    showgrid: 'false',
+    showruler: 'false',
+    allowFileDrop: 'false',
+    path: '/worldmap',
+    overlist: 'DR,CO,RA,DN',
+    maplist: 'OSMG,OSMC,EsriC,EsriS,UKOS',
+    mapname: '',
+    mapurl: '',
+    mapopt: '',
+    mapwms: false,
+  },
+  debug: { console: false, tostatus: false, statusVal: '', statusType: 'auto' },
+};
+
+function withDefaults(node) {
+  return Object.assign({}, EDITOR_DEFAULTS[node.type] || {}, node);
+}
+
 /** A tak-config for the demo, pointed at the embedded server or at TAKPAK_HOST. */
 function config(id, name, callsign, env) {
   return {
@@ -187,7 +263,7 @@ function demoFlow(env) {
     config('demo-cfg-sensors', 'sensors', 'takpak sensors', env),
     config('demo-cfg-viewer', 'map viewer', 'takpak map', env),
   ];
-  return nodes;
+  return nodes.map(withDefaults);
 }
 
 module.exports = { demoFlow, simulateSensors };

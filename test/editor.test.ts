@@ -173,6 +173,17 @@ describe('the editor in a real browser', { skip }, () => {
     const demoPort = (await demoServer.listen()).port;
     await demoServer.close(); // the demo's own tak-server takes this port
     await red.deploy(demoFlow({ TAKPAK_DEMO_SERVER_PORT: String(demoPort) }));
+    // Opened in the editor, as `npm start` users see it, no demo node shows as unconfigured.
+    await page.reload();
+    await page.waitForSelector('.red-ui-palette-node[data-palette-type="tak-send"]');
+    const invalid = await page.evaluate(() => {
+      const bad: string[] = [];
+      (globalThis as unknown as BrowserGlobals).RED.nodes.eachNode((node) => {
+        if (node.valid === false) bad.push(`${node.type} ${node.id}`);
+      });
+      return bad;
+    });
+    assert.deepEqual(invalid, []);
     const map = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     try {
       await map.goto(`${red.url}/worldmap/`);
