@@ -38,14 +38,12 @@ describe('every flow in examples/ loads and deploys without errors in a real run
   const problems: RedLogEntry[] = [];
 
   before(async () => {
-    red = await startEmbeddedRed(
-      {},
-      (entry) => {
-        if (entry.level <= 20 || String(entry.msg).includes('Waiting for missing types'))
-          problems.push(entry);
+    red = await startEmbeddedRed({
+      http: 'nodes',
+      onLog: (entry) => {
+        if (entry.level <= 20 || String(entry.msg).includes('Waiting for missing types')) problems.push(entry);
       },
-      true,
-    );
+    });
   });
   after(async () => {
     await red.stop();

@@ -151,7 +151,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     arrived.add(n);
     latencies.push(performance.now() - (sentAt.get(n) ?? performance.now()));
   };
-  const red = await startEmbeddedRed({ sink });
+  const red = await startEmbeddedRed({ globals: { sink } });
   // Clients a redeploy replaced: read after they stopped, so what they dropped on the way out counts.
   const retiredSenders: LiveClient[] = [];
   const retiredClients: LiveClient[] = [];
