@@ -98,3 +98,4 @@ export { summarizeCot } from './convert/summary';
 export type { CotSummary } from './convert/summary';
 export { readShape, MAX_SHAPE_VERTICES } from './convert/shape';
 export type { ShapeGeometry, Vertex } from './convert/shape';
+export * from './tls';

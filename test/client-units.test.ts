@@ -105,10 +105,10 @@ describe('classifySocketError', () => {
     ['ETIMEDOUT', 'connected', 'ERR_CONNECTION_RESET'],
     ['ECONNRESET', 'connected', 'ERR_CONNECTION_RESET'],
     ['EPIPE', 'connected', 'ERR_CONNECTION_RESET'],
-    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'connecting', 'ERR_TLS_CERTIFICATE'],
-    ['ERR_TLS_CERT_ALTNAME_INVALID', 'connecting', 'ERR_TLS_CERTIFICATE'],
-    ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'connected', 'ERR_TLS_CERTIFICATE'],
-    ['ERR_SSL_WRONG_VERSION_NUMBER', 'connecting', 'ERR_TLS'],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'connecting', 'ERR_TLS_UNKNOWN_CA'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'connecting', 'ERR_TLS_NAME_MISMATCH'],
+    ['ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'connected', 'ERR_TLS_CLIENT_CERT_REQUIRED'],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', 'connecting', 'ERR_TLS_TO_PLAIN_PORT'],
     ['EWHATEVER', 'connected', 'ERR_SOCKET'],
   ];
   for (const [systemCode, phase, code] of cases) {

@@ -1,3 +1,5 @@
+import { diagnosisOf } from '../tls/diagnosis';
+
 /**
  * Stable error codes of the TAK client. Flows match on `code`; the message is for people and may change.
  */
@@ -18,8 +20,25 @@ export const TakClientErrorCode = {
   KEEPALIVE_TIMEOUT: 'ERR_KEEPALIVE_TIMEOUT',
   /** The server closed the connection right after the `<auth>` login without a word: most likely bad credentials. */
   AUTH_REJECTED: 'ERR_AUTH_REJECTED',
-  /** A TLS certificate was refused, by us (the server's) or by the server (ours, or none given). */
+  /**
+   * A TLS certificate was refused for a reason none of the codes below names: the server's (revoked, a bad
+   * signature...), or ours.
+   */
   TLS_CERTIFICATE: 'ERR_TLS_CERTIFICATE',
+  /** The server's certificate is not signed by a CA we trust: give its truststore (or CA certificate). */
+  TLS_UNKNOWN_CA: 'ERR_TLS_UNKNOWN_CA',
+  /** The server's certificate is for another name than the one we connect to: set the expected server name. */
+  TLS_NAME_MISMATCH: 'ERR_TLS_NAME_MISMATCH',
+  /** The server's certificate has expired, or is not valid yet (check the clock). */
+  TLS_SERVER_CERT_EXPIRED: 'ERR_TLS_SERVER_CERT_EXPIRED',
+  /** The server requires a client certificate and we gave none. */
+  TLS_CLIENT_CERT_REQUIRED: 'ERR_TLS_CLIENT_CERT_REQUIRED',
+  /** The server refused our client certificate: expired, not yet valid, from a CA it does not trust, revoked. */
+  TLS_CLIENT_CERT_REJECTED: 'ERR_TLS_CLIENT_CERT_REJECTED',
+  /** We speak TLS and the port does not: it is a plain TCP port (TAK Server's 8087/8088), or not a TAK server. */
+  TLS_TO_PLAIN_PORT: 'ERR_TLS_TO_PLAIN_PORT',
+  /** We speak plain TCP and the port expects TLS (TAK Server's 8089): set the protocol to tls (ATAK: ssl). */
+  PLAIN_TO_TLS_PORT: 'ERR_PLAIN_TO_TLS_PORT',
   /** Any other TLS failure. */
   TLS: 'ERR_TLS',
   /** Any other socket failure; the system code is kept in `systemCode`. */
@@ -66,21 +85,136 @@ interface Target {
   port: number;
 }
 
-/** Certificate checks that failed on our side: the server's certificate is not one we trust. */
-const SERVER_CERTIFICATE_CODES = new Set([
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
+/** Our check of the server's certificate failed because its issuer is not one we trust. */
+const UNKNOWN_CA_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+  'INVALID_CA',
 ]);
+
+/** Our check of the server's certificate failed on its dates. */
+const SERVER_DATE_CODES = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/** Our check of the server's certificate failed for another reason. */
+const SERVER_CERTIFICATE_CODES = new Set([
+  'CERT_REVOKED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_CHAIN_TOO_LONG',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'ERR_TLS_CERT_ALTNAME_FORMAT',
+]);
+
+/** What the server's alert says about the client certificate it refused (RFC 8446 section 6.2). */
+const REFUSED_CERTIFICATE_ALERTS: Record<string, string> = {
+  BAD_CERTIFICATE: 'bad certificate',
+  CERTIFICATE_UNKNOWN: 'certificate unknown',
+  UNKNOWN_CA: 'unknown CA: it is not signed by a CA the server trusts',
+  CERTIFICATE_EXPIRED: 'certificate expired (or not valid yet)',
+  CERTIFICATE_REVOKED: 'certificate revoked',
+  UNSUPPORTED_CERTIFICATE: 'unsupported certificate',
+  ACCESS_DENIED: 'access denied',
+};
+
+/** OpenSSL's way of saying the other side did not answer with TLS records. */
+const NOT_TLS_CODES = new Set([
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'ERR_SSL_PACKET_LENGTH_TOO_LONG',
+  'ERR_SSL_UNKNOWN_PROTOCOL',
+  'ERR_SSL_RECORD_LENGTH_MISMATCH',
+  'ERR_SSL_HTTP_REQUEST',
+]);
+
+/** The names the server's certificate is for, from the error Node's host name check throws. */
+function certificateNames(error: unknown): string[] {
+  const cert = (error as { cert?: { subject?: { CN?: unknown }; subjectaltname?: unknown } } | null)?.cert;
+  const names: string[] = [];
+  if (typeof cert?.subjectaltname === 'string') {
+    for (const part of cert.subjectaltname.split(/,\s*/)) {
+      const match = /^(?:DNS|IP Address):(.*)$/.exec(part.trim());
+      if (match) names.push(match[1] as string);
+    }
+  }
+  const cn = cert?.subject?.CN;
+  if (names.length === 0 && typeof cn === 'string') names.push(cn);
+  return names;
+}
+
+function tlsInfo(
+  systemCode: string,
+  error: unknown,
+  target: Target,
+  where: string,
+  detail: string,
+): { code: TakClientErrorCode; message: string } | undefined {
+  if (UNKNOWN_CA_CODES.has(systemCode)) {
+    return {
+      code: TakClientErrorCode.TLS_UNKNOWN_CA,
+      message: `the certificate of ${where} is not signed by a CA we trust (${systemCode}): give the server's truststore (truststore-root.p12 in its data package, or its CA certificate)`,
+    };
+  }
+  if (SERVER_DATE_CODES.has(systemCode)) {
+    return {
+      code: TakClientErrorCode.TLS_SERVER_CERT_EXPIRED,
+      message:
+        systemCode === 'CERT_HAS_EXPIRED'
+          ? `the certificate of ${where} has expired: the server's admin must renew it (check this machine's clock too)`
+          : `the certificate of ${where} is not valid yet: check this machine's clock`,
+    };
+  }
+  if (systemCode === 'ERR_TLS_CERT_ALTNAME_INVALID' || systemCode === 'HOSTNAME_MISMATCH') {
+    const names = certificateNames(error);
+    const host = (error as { host?: unknown }).host;
+    const asked = typeof host === 'string' && host !== '' ? host : target.host;
+    return {
+      code: TakClientErrorCode.TLS_NAME_MISMATCH,
+      message:
+        names.length > 0
+          ? `the certificate of ${where} is for ${names.join(', ')}, not ${asked}: set the server name to ${names[0]} (usual when a TAK Server is reached by IP address)`
+          : `the certificate of ${where} is not for ${asked}: set the server name to the name in its certificate`,
+    };
+  }
+  if (SERVER_CERTIFICATE_CODES.has(systemCode)) {
+    return {
+      code: TakClientErrorCode.TLS_CERTIFICATE,
+      message: `the certificate of ${where} was refused: ${detail}`,
+    };
+  }
+  const alert = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(systemCode)?.[1];
+  if (alert === 'CERTIFICATE_REQUIRED') {
+    return {
+      code: TakClientErrorCode.TLS_CLIENT_CERT_REQUIRED,
+      message: `${where} requires a client certificate: give the .p12 made for this client (TAK Server: makeCert.sh client NAME), or import the server's data package`,
+    };
+  }
+  if (alert !== undefined && REFUSED_CERTIFICATE_ALERTS[alert] !== undefined) {
+    return {
+      code: TakClientErrorCode.TLS_CLIENT_CERT_REJECTED,
+      message: `${where} refused our client certificate (${REFUSED_CERTIFICATE_ALERTS[alert]}): use one the server's CA issued and that is in date`,
+    };
+  }
+  if (alert === 'HANDSHAKE_FAILURE') {
+    return {
+      code: TakClientErrorCode.TLS,
+      message: `${where} ended the TLS handshake (handshake failure): it may require a client certificate, or share no TLS version or cipher with us`,
+    };
+  }
+  if (NOT_TLS_CODES.has(systemCode)) {
+    return {
+      code: TakClientErrorCode.TLS_TO_PLAIN_PORT,
+      message: `${where} did not answer in TLS (${systemCode}): it is a plain TCP port; set the protocol to tcp, or use the server's TLS port (TAK Server: 8089)`,
+    };
+  }
+  if (/^(ERR_SSL_|ERR_TLS_)/.test(systemCode)) {
+    return { code: TakClientErrorCode.TLS, message: `TLS with ${where} failed: ${detail}` };
+  }
+  return undefined;
+}
 
 function systemCodeOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
@@ -104,7 +238,10 @@ export function classifySocketError(
   const systemCode = systemCodeOf(error);
   const detail = messageOf(error);
   const info = (code: TakClientErrorCode, message: string): TakClientErrorInfo =>
-    systemCode === undefined ? { code, message } : { code, message, systemCode };
+    systemCode === undefined || systemCode === code ? { code, message } : { code, message, systemCode };
+  // A socket factory that saw more than the error shows (src/tls) said what happened.
+  const diagnosis = diagnosisOf(error);
+  if (diagnosis) return info(diagnosis.code, diagnosis.message);
   switch (systemCode) {
     case 'ECONNREFUSED':
       return info(
@@ -147,14 +284,9 @@ export function classifySocketError(
           : `the connection to ${where} was reset (${systemCode})`,
       );
   }
-  if (systemCode !== undefined && SERVER_CERTIFICATE_CODES.has(systemCode)) {
-    return info(TakClientErrorCode.TLS_CERTIFICATE, `the certificate of ${where} was refused: ${detail}`);
-  }
-  if (systemCode !== undefined && /^ERR_SSL_.*(CERTIFICATE|UNKNOWN_CA)/.test(systemCode)) {
-    return info(TakClientErrorCode.TLS_CERTIFICATE, `${where} refused the TLS certificate: ${detail}`);
-  }
-  if (systemCode !== undefined && /^(ERR_SSL_|ERR_TLS_)/.test(systemCode)) {
-    return info(TakClientErrorCode.TLS, `TLS with ${where} failed: ${detail}`);
+  if (systemCode !== undefined) {
+    const tls = tlsInfo(systemCode, error, target, where, detail);
+    if (tls) return info(tls.code, tls.message);
   }
   return info(TakClientErrorCode.SOCKET, `the connection to ${where} failed: ${detail}`);
 }

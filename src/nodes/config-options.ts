@@ -1,7 +1,17 @@
 import type { TakClientOptions } from '../client/tak-client';
+import type { CertificateSummary } from '../tls/certificate';
+import { tcpSocketFactory, tlsSocketFactory } from '../tls/client-socket';
+import { DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS } from '../tls/context';
+import { TlsError } from '../tls/errors';
+import {
+  clientSourcesFromTlsConfig,
+  decodeStoredFile,
+  loadClientTls,
+  type ClientTlsSources,
+} from '../tls/settings';
 import type { SharedConnection } from './connection';
-import type { Node, NodeDef } from './red';
-import { numberSetting, secondsSetting, stringSetting } from './settings';
+import type { Node, NodeDef, TlsConfigNode } from './red';
+import { booleanSetting, numberSetting, secondsSetting, SettingError, stringSetting } from './settings';
 
 export interface TakConfigNode extends Node {
   /** Absent when the settings are unusable; `configError` says why. */
@@ -31,21 +41,113 @@ export interface TakConfigDef extends NodeDef {
   queueSize?: string | number;
   maxEventKb?: string | number;
   authUser?: string;
+  /** Where the TLS certificates come from: 'node' (this node's credentials) or 'tls-config'. */
+  tlsSource?: string;
+  /** The id of a core tls-config node, when tlsSource is 'tls-config'. */
+  tls?: string;
+  /** Check the server's certificate and name; default true. */
+  verifyServer?: boolean | string;
+  /** The name the server's certificate carries, when it is not the host (a TAK Server reached by IP). */
+  serverName?: string;
 }
 
-/** Core options from the dialog's values; throws a SettingError naming a bad setting. */
-export function clientOptions(def: TakConfigDef, password: string | undefined): TakClientOptions {
-  const host = stringSetting(def.host);
-  if (host === '') throw new Error('tak-config has no host: give the TAK server name or address');
-  const protocol = stringSetting(def.protocol, 'tcp');
-  if (protocol !== 'tcp') {
-    throw new Error(
-      `tak-config protocol "${protocol}" is not available yet; use tcp (port 8087 on FreeTAKServer, 8088 on TAK Server)`,
+/**
+ * The secrets of a tak-config: never in the flow JSON. Files are base64 of the bytes as uploaded (PEM text is
+ * accepted as is).
+ */
+export interface TakConfigCredentials {
+  /** The `<auth>` password. */
+  password?: string;
+  /** Client certificate: .p12, or PEM certificate (key inside or in clientKey). */
+  clientCert?: string;
+  clientKey?: string;
+  /** The .p12 password or the PEM key's passphrase. */
+  clientPassword?: string;
+  /** Truststore: .p12 or PEM/DER CA certificates. */
+  trustStore?: string;
+  trustPassword?: string;
+}
+
+/** What the config node tells people about its TLS at deploy. */
+export interface TlsSummary {
+  source: 'node' | 'tls-config';
+  verifyServer: boolean;
+  serverName: string | undefined;
+  certificate: CertificateSummary | undefined;
+  trust: CertificateSummary[] | undefined;
+  warnings: string[];
+}
+
+export interface ConnectionSettings {
+  options: TakClientOptions;
+  /** Present for protocol tls. */
+  tls: TlsSummary | undefined;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function ownSources(def: TakConfigDef, credentials: TakConfigCredentials): ClientTlsSources {
+  return {
+    clientCert: decodeStoredFile(credentials.clientCert, 'client certificate'),
+    clientKey: decodeStoredFile(credentials.clientKey, 'client key'),
+    clientPassword: nonEmpty(credentials.clientPassword),
+    trustStore: decodeStoredFile(credentials.trustStore, 'truststore'),
+    trustPassword: nonEmpty(credentials.trustPassword),
+    verifyServer: booleanSetting(def.verifyServer, true),
+    serverName: stringSetting(def.serverName),
+  };
+}
+
+function tlsConfigSources(def: TakConfigDef, tlsNode: TlsConfigNode | null | undefined): ClientTlsSources {
+  if (!tlsNode) {
+    throw new SettingError(
+      'tak-config is set to take its certificates from a tls-config node, but none is selected (or it was deleted)',
     );
   }
+  if (tlsNode.valid === false) {
+    throw new SettingError(
+      `the tls-config node ${tlsNode.name || tlsNode.id} could not read its certificate files: see its error`,
+    );
+  }
+  const fromNode = clientSourcesFromTlsConfig(tlsNode.addTLSOptions({}));
+  // This node's own checks apply too: verification is off if either says so, its server name comes first.
+  return {
+    ...fromNode,
+    verifyServer: booleanSetting(def.verifyServer, true) && fromNode.verifyServer !== false,
+    serverName: stringSetting(def.serverName) || fromNode.serverName,
+  };
+}
+
+/** A TlsError keeps its code in the message, so the log says which case it is. */
+function withCode(error: unknown): never {
+  if (error instanceof TlsError) throw new SettingError(`${error.message} (${error.code})`);
+  throw error;
+}
+
+/**
+ * Core options from the dialog's values and the node's credentials; throws a SettingError naming a bad
+ * setting or a certificate that cannot be used. `tlsNode` is the tls-config node the settings point at.
+ */
+export function connectionSettings(
+  def: TakConfigDef,
+  credentials: TakConfigCredentials = {},
+  tlsNode?: TlsConfigNode | null,
+): ConnectionSettings {
+  const host = stringSetting(def.host);
+  if (host === '') throw new SettingError('tak-config has no host: give the TAK server name or address');
+  const protocolText = stringSetting(def.protocol, 'tcp').toLowerCase();
+  const protocol = protocolText === 'ssl' ? 'tls' : protocolText;
+  if (protocol !== 'tcp' && protocol !== 'tls') {
+    throw new SettingError(
+      `tak-config protocol "${protocolText}" is not available; use tcp (FreeTAKServer 8087, TAK Server 8088) or tls (TAK Server 8089)`,
+    );
+  }
+  const connectTimeoutMs = secondsSetting(def.connectTimeout, 20_000, 'connect timeout', 1);
   const options: TakClientOptions = {
     host,
-    port: numberSetting(def.port, 8087, 'port', 1, 65535),
+    port: numberSetting(def.port, protocol === 'tls' ? 8089 : 8087, 'port', 1, 65535),
     presence: {
       // The node id outlives redeploys: the gateway stays one contact on the map.
       uid: stringSetting(def.uid, `takpak-${def.id}`),
@@ -60,13 +162,42 @@ export function clientOptions(def: TakConfigDef, password: string | undefined): 
     pingAfterIdleMs: secondsSetting(def.pingAfterIdle, 15_000, 'ping after idle', 1),
     pingIntervalMs: secondsSetting(def.pingInterval, 4_500, 'ping interval', 1),
     deadAfterIdleMs: secondsSetting(def.deadAfterIdle, 25_000, 'reconnect after silence', 1),
-    connectTimeoutMs: secondsSetting(def.connectTimeout, 20_000, 'connect timeout', 1),
+    connectTimeoutMs,
     reconnectMaxMs: secondsSetting(def.reconnectMax, 60_000, 'longest reconnect delay', 1),
     maxQueueEvents: numberSetting(def.queueSize, 1_000, 'queue size', 1, 1_000_000),
     maxEventBytes: numberSetting(def.maxEventKb, 1024, 'largest event (KiB)', 1, 8192) * 1024,
   };
   const username = stringSetting(def.authUser);
-  if (username !== '')
-    options.auth = { username, password: password ?? '', uid: options.presence?.uid ?? '' };
-  return options;
+  if (username !== '') {
+    options.auth = { username, password: credentials.password ?? '', uid: options.presence?.uid ?? '' };
+  }
+  if (protocol === 'tcp') {
+    options.createSocket = tcpSocketFactory({ sendsLogin: options.auth !== undefined });
+    return { options, tls: undefined };
+  }
+
+  const source = stringSetting(def.tlsSource, 'node') === 'tls-config' ? 'tls-config' : 'node';
+  let loaded;
+  try {
+    const sources = source === 'tls-config' ? tlsConfigSources(def, tlsNode) : ownSources(def, credentials);
+    loaded = loadClientTls(sources);
+    options.createSocket = tlsSocketFactory({
+      ...loaded.options,
+      // Inside the connect timeout, so a silent plain port is named as such before the attempt gives up.
+      handshakeTimeoutMs: Math.min(DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, Math.ceil(connectTimeoutMs / 2)),
+    });
+  } catch (error) {
+    withCode(error);
+  }
+  return {
+    options,
+    tls: {
+      source,
+      verifyServer: loaded.options.verifyServer !== false,
+      serverName: loaded.options.serverName,
+      certificate: loaded.options.identity?.certificate,
+      trust: loaded.options.trust?.certificates,
+      warnings: loaded.warnings,
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { CotEvent } from '../cot/model';
 import type { StreamError } from '../stream/errors';
 import { TakClient, type TakClientOptions, type TakClientState } from '../client/tak-client';
+import { REFUSAL_WINDOW_MS } from '../tls/client-socket';
 import type { NodeStatus } from './red';
 
 /** What a node using a tak-config hands over when it registers. */
@@ -22,6 +23,22 @@ export interface StateChange {
 /** Turns a connection state into the status every user node shows. */
 export type StatusFormatter = (change: StateChange) => NodeStatus;
 
+/** What the config node hears besides the status. */
+export interface ConnectionHooks {
+  /** Every time the connection is made (for a warning that must show on each connect). */
+  connected?(): void;
+  /** A connection has lasted settleMs (or was made with no failure before it): the failure is over. */
+  established?(): void;
+  /** Every failed attempt or lost connection. */
+  failed?(error: { code: string; message: string }): void;
+  /**
+   * A connection made right after a failure is shown only once it has lasted this long: a server that refuses
+   * a certificate after the TLS handshake closes within moments, and the status keeps saying why instead of
+   * flashing "connected" on every attempt. Default REFUSAL_WINDOW_MS; 0 shows it at once.
+   */
+  settleMs?: number;
+}
+
 /**
  * One TAK connection shared by every node that uses a tak-config: it connects when the first user
  * registers, closes when the last one leaves, and pushes one status to all of them.
@@ -30,14 +47,23 @@ export class SharedConnection {
   private readonly users = new Map<string, ConnectionUser>();
   private readonly options: TakClientOptions;
   private readonly format: StatusFormatter;
+  private readonly hooks: ConnectionHooks;
   private client: TakClient | undefined;
   private stopping: Promise<void> | undefined;
   private status: NodeStatus;
+  private failure: { code: string; message: string } | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: TakClientOptions, format: StatusFormatter) {
+  constructor(options: TakClientOptions, format: StatusFormatter, hooks: ConnectionHooks = {}) {
     this.options = options;
     this.format = format;
+    this.hooks = hooks;
     this.status = format({ state: 'idle' });
+  }
+
+  /** Why the last attempt or connection failed; cleared once a connection has lasted. */
+  get lastError(): { code: string; message: string } | undefined {
+    return this.failure;
   }
 
   /** What every user node shows now. */
@@ -72,6 +98,7 @@ export class SharedConnection {
   }
 
   async stop(): Promise<void> {
+    this.clearSettle();
     const client = this.client;
     if (!client) return this.stopping;
     this.client = undefined;
@@ -86,8 +113,28 @@ export class SharedConnection {
     this.client = client;
     client.on('state', (change: StateChange) => {
       if (client !== this.client) return;
-      this.status = this.format(change);
-      for (const user of this.users.values()) user.status(this.status);
+      this.clearSettle();
+      if (change.error) {
+        this.failure = { code: change.error.code, message: change.error.message };
+        this.hooks.failed?.(this.failure);
+      }
+      if (change.state === 'connected') {
+        this.hooks.connected?.();
+        const settleMs = this.hooks.settleMs ?? REFUSAL_WINDOW_MS;
+        if (this.failure !== undefined && settleMs > 0) {
+          this.settleTimer = setTimeout(() => {
+            this.settleTimer = undefined;
+            if (client !== this.client) return;
+            this.failure = undefined;
+            this.hooks.established?.();
+            this.publish(change);
+          }, settleMs);
+          return;
+        }
+        this.failure = undefined;
+        this.hooks.established?.();
+      }
+      this.publish(change);
     });
     client.on('event', (received: { event: CotEvent; xml: string }) => {
       for (const user of this.users.values()) user.onEvent?.({ ...received, control: false });
@@ -100,5 +147,15 @@ export class SharedConnection {
       for (const user of this.users.values()) user.onParseError?.(error);
     });
     client.start();
+  }
+
+  private publish(change: StateChange): void {
+    this.status = this.format(change);
+    for (const user of this.users.values()) user.status(this.status);
+  }
+
+  private clearSettle(): void {
+    if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
   }
 }

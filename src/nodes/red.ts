@@ -78,4 +78,33 @@ export interface NodeAPI {
   };
   /** Translates a key of this node set's message catalog. */
   _(key: string, substitutions?: Record<string, string | number>): string;
+  /** The editor's admin HTTP API (express), for endpoints the node dialogs call. */
+  httpAdmin?: {
+    post(path: string, ...handlers: AdminHandler[]): void;
+  };
+  auth?: {
+    /** Middleware that lets through only users with this permission (e.g. "tak-config.write"). */
+    needsPermission(permission: string): AdminHandler;
+  };
+}
+
+/** The parts of an express request and response an admin endpoint uses. */
+export interface AdminRequest {
+  /** The parsed JSON body. */
+  body?: unknown;
+}
+
+export interface AdminResponse {
+  status(code: number): AdminResponse;
+  json(body: unknown): void;
+}
+
+export type AdminHandler = (req: AdminRequest, res: AdminResponse, next: () => void) => void;
+
+/** Node-RED's core tls-config node, as another node sees it through RED.nodes.getNode. */
+export interface TlsConfigNode extends Node {
+  /** False when its files could not be read (it logged why). */
+  valid?: boolean;
+  /** Fills key, cert, ca, passphrase, servername, rejectUnauthorized... into opts and returns it. */
+  addTLSOptions(opts: Record<string, unknown>): Record<string, unknown>;
 }

@@ -1,32 +1,80 @@
-import { clientOptions, type TakConfigDef, type TakConfigNode } from './config-options';
+import { describeCertificate } from '../tls/certificate';
+import { checkCertificateFile, errorBody, importDataPackage } from '../tls/editor';
+import {
+  connectionSettings,
+  type ConnectionSettings,
+  type TakConfigCredentials,
+  type TakConfigDef,
+  type TakConfigNode,
+} from './config-options';
 import { SharedConnection, type StateChange } from './connection';
-import type { NodeAPI, NodeStatus } from './red';
+import type { AdminResponse, NodeAPI, NodeStatus, TlsConfigNode } from './red';
 
 /** Status text is kept short enough to read under a node on the canvas. */
 const MAX_STATUS_REASON_CHARS = 48;
+
+/** Who may use the dialog's certificate endpoints: those who may edit the flows. */
+const ADMIN_PERMISSION = 'tak-config.write';
 
 function shorten(text: string): string {
   return text.length > MAX_STATUS_REASON_CHARS ? `${text.slice(0, MAX_STATUS_REASON_CHARS - 1)}…` : text;
 }
 
+function answer(res: AdminResponse, work: () => unknown): void {
+  try {
+    res.json(work());
+  } catch (error) {
+    res.status(400).json(errorBody(error));
+  }
+}
+
 export = function register(RED: NodeAPI): void {
-  function formatStatus(endpoint: string): (change: StateChange) => NodeStatus {
+  // The dialogs send a file (base64) and get back what it holds or why it cannot be used; a data package
+  // comes back as host, port, protocol and the two .p12 files for the node's credentials.
+  if (RED.httpAdmin && RED.auth) {
+    RED.httpAdmin.post('/takpak/tls/check', RED.auth.needsPermission(ADMIN_PERMISSION), (req, res) =>
+      answer(res, () => checkCertificateFile(req.body)),
+    );
+    RED.httpAdmin.post('/takpak/tls/data-package', RED.auth.needsPermission(ADMIN_PERMISSION), (req, res) =>
+      answer(res, () => importDataPackage(req.body)),
+    );
+  }
+
+  function formatStatus(endpoint: string, verified: boolean): (change: StateChange) => NodeStatus {
+    // The last failure stays on the status while it retries, until a connection has lasted.
+    let reason: string | undefined;
     return (change) => {
       const seconds = change.delayMs === undefined ? 0 : Math.ceil(change.delayMs / 1000);
       switch (change.state) {
         case 'connecting':
-          return { fill: 'yellow', shape: 'ring', text: RED._('tak-config.status.connecting', { endpoint }) };
+          return reason === undefined
+            ? { fill: 'yellow', shape: 'ring', text: RED._('tak-config.status.connecting', { endpoint }) }
+            : { fill: 'red', shape: 'ring', text: RED._('tak-config.status.retrying', { reason, endpoint }) };
         case 'connected':
-          return { fill: 'green', shape: 'dot', text: RED._('tak-config.status.connected', { endpoint }) };
+          reason = undefined;
+          return verified
+            ? { fill: 'green', shape: 'dot', text: RED._('tak-config.status.connected', { endpoint }) }
+            : {
+                fill: 'yellow',
+                shape: 'dot',
+                text: RED._('tak-config.status.connectedUnverified', { endpoint }),
+              };
         case 'reconnecting':
-          return change.error
-            ? {
-                fill: 'red',
-                shape: 'ring',
-                text: RED._('tak-config.status.error', { reason: shorten(change.error.message), seconds }),
-              }
-            : { fill: 'yellow', shape: 'ring', text: RED._('tak-config.status.reconnecting', { seconds }) };
+          if (change.error) {
+            reason = shorten(change.error.message);
+            return {
+              fill: 'red',
+              shape: 'ring',
+              text: RED._('tak-config.status.error', { reason, seconds }),
+            };
+          }
+          return {
+            fill: 'yellow',
+            shape: 'ring',
+            text: RED._('tak-config.status.reconnecting', { seconds }),
+          };
         case 'stopped':
+          reason = undefined;
           return { fill: 'grey', shape: 'ring', text: RED._('tak-config.status.stopped') };
         default:
           return { fill: 'grey', shape: 'ring', text: RED._('tak-config.status.idle') };
@@ -37,17 +85,47 @@ export = function register(RED: NodeAPI): void {
   function TakConfig(this: TakConfigNode, def: TakConfigDef): void {
     RED.nodes.createNode(this, def);
     this.endpoint = `${def.host ?? ''}:${def.port ?? ''}`;
-    let connection: SharedConnection;
+    const credentials = (this.credentials ?? {}) as TakConfigCredentials;
+    const tlsNode = def.tls ? (RED.nodes.getNode(def.tls) as TlsConfigNode | null) : undefined;
+    let settings: ConnectionSettings;
     try {
-      const options = clientOptions(def, this.credentials?.password);
-      this.endpoint = `${options.host}:${options.port}`;
-      connection = new SharedConnection(options, formatStatus(this.endpoint));
+      settings = connectionSettings(def, credentials, tlsNode);
     } catch (error) {
       // The nodes that use this config show the reason; the flow still deploys.
       this.configError = error instanceof Error ? error.message : String(error);
       this.error(this.configError);
       return;
     }
+    const { options, tls } = settings;
+    this.endpoint = `${options.host}:${options.port}`;
+    const endpoint = this.endpoint;
+    if (tls) {
+      this.log(
+        RED._('tak-config.log.tls', {
+          endpoint,
+          certificate: tls.certificate ? describeCertificate(tls.certificate) : RED._('tak-config.log.none'),
+          trust: tls.trust ? tls.trust.map((ca) => ca.subject).join('; ') : RED._('tak-config.log.publicCas'),
+        }),
+      );
+      for (const warning of tls.warnings) this.warn(warning);
+    }
+    const verified = tls === undefined || tls.verifyServer;
+    let loggedCode: string | undefined;
+    const connection = new SharedConnection(options, formatStatus(endpoint, verified), {
+      established: () => {
+        loggedCode = undefined;
+      },
+      connected: () => {
+        // Said on every connect, not once: an unauthenticated server must not become something people forget.
+        if (!verified) this.warn(RED._('tak-config.warnings.unverified', { endpoint }));
+      },
+      failed: (failure) => {
+        // Into the log once per kind of failure, not on every retry; the status shows it all along.
+        if (failure.code === loggedCode) return;
+        loggedCode = failure.code;
+        this.warn(`${failure.code}: ${failure.message}`);
+      },
+    });
     this.connection = connection;
     this.on('close', (_removed: boolean, done: () => void) => {
       connection.stop().then(done, (error: unknown) => {
@@ -57,5 +135,14 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType('tak-config', TakConfig, { credentials: { password: { type: 'password' } } });
+  RED.nodes.registerType('tak-config', TakConfig, {
+    credentials: {
+      password: { type: 'password' },
+      clientCert: { type: 'password' },
+      clientKey: { type: 'password' },
+      clientPassword: { type: 'password' },
+      trustStore: { type: 'password' },
+      trustPassword: { type: 'password' },
+    },
+  });
 };
