@@ -15,7 +15,14 @@ describe('short soak: an outage longer than the sender queue can hold', () => {
     });
     const summary = formatReport(report).join('\n');
     assert.ok(report.dropped > 0, `the queue overflowed\n${summary}`);
-    assert.equal(report.delivered + report.dropped, report.offered, summary);
+    // Drops that were never written are surely lost; drops written before the restart may have arrived
+    // (at-least-once), so what is missing lies between the two counts.
+    const missing = report.offered - report.delivered;
+    assert.ok(
+      missing >= report.dropped - report.droppedWritten,
+      `fewer missing than surely dropped\n${summary}`,
+    );
+    assert.ok(missing <= report.dropped, `events missing that no drop counted\n${summary}`);
     assert.equal(report.unaccounted, 0, summary);
   });
 });

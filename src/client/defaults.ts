@@ -24,6 +24,37 @@ export const DEFAULT_PRESENCE_INTERVAL_MS = 60_000;
 export const DEFAULT_IDENTITY_GAP_MS = 500;
 /** A thousand events is minutes of a busy feed, and a few MB at most: enough to ride out a reconnect. */
 export const DEFAULT_MAX_QUEUE_EVENTS = 1_000;
+/**
+ * Queued events take at most this many bytes (their XML): a thousand events of up to 16 KiB, and always room for
+ * the largest event send() accepts (8 MiB), while a backlog of big events cannot eat the process's memory.
+ */
+export const DEFAULT_MAX_SEND_QUEUE_BYTES = 16 * 1024 * 1024;
+/**
+ * No send rate limit unless one is set: what a server tolerates depends on the server and the feed, and
+ * latest-wins coalescing already keeps a backlog to one event per uid.
+ */
+export const DEFAULT_MAX_EVENTS_PER_SECOND = 0;
+/** With a rate limit, ten events may go at once (a flow's first flurry, a reconnect) before the pacing starts. */
+export const DEFAULT_BURST_EVENTS = 10;
+/** No minimum interval per uid unless one is set: some flows want every fix of a track on the map. */
+export const DEFAULT_MIN_INTERVAL_PER_UID_MS = 0;
+/**
+ * Uids whose last send still holds back their next update (minIntervalPerUidMs). Beyond this the oldest is
+ * forgotten (its next update goes out without waiting), so a feed of ever new uids cannot grow memory.
+ */
+export const MAX_PACED_UIDS = 10_000;
+/**
+ * Types never coalesced, whatever the options (whole segments: "b-a" covers "b-a-o-tbl"): each one is a
+ * message or a command, where every event counts and the order matters.
+ */
+export const NEVER_COALESCE_TYPES: readonly string[] = Object.freeze([
+  'b-t-f', // GeoChat, its delivery and read receipts: every message must arrive
+  't-x-d-d', // deletes: a superseded delete would leave the item on the map
+  't-x-c', // control: pings and the like
+  't-x-takp', // TAK protocol negotiation
+  'b-a', // alerts and emergencies (911, ring the bell, cancel): each one matters
+  'b-f-t', // file transfer requests and acknowledgements
+]);
 /** stop() waits this long for the queue to drain: inside the 15 s Node-RED gives a node to close. */
 export const DEFAULT_FLUSH_TIMEOUT_MS = 2_000;
 /**

@@ -10,6 +10,8 @@ export type {
   TakDisconnected,
   TakDropped,
   TakReceivedEvent,
+  TakThrottle,
+  SendOptions,
 } from './tak-client';
 export type { SocketFactory, SocketTarget, TakClientOptions } from './options';
 export { parseConnectString, formatConnectString } from './connect-string';
@@ -21,17 +23,33 @@ export type { BackoffOptions } from './backoff';
 export { Keepalive } from './keepalive';
 export type { KeepaliveOptions } from './keepalive';
 export { SendQueue } from './send-queue';
-export type { OutgoingEvent, QueueEntry, SendQueueOptions } from './send-queue';
+export type {
+  OutgoingEvent,
+  PushOptions,
+  PushResult,
+  QueueEntry,
+  QueuePlace,
+  RequeueResult,
+  SendQueueOptions,
+} from './send-queue';
+export { TokenBucket } from './rate-limiter';
+export { realClock } from './clock';
+export type { PacingClock } from './clock';
+export { isCoalescableType, typeHasPrefix } from './coalesce';
 export type { AuthOptions } from './outgoing';
 export {
   AUTH_REJECT_WINDOW_MS,
+  DEFAULT_BURST_EVENTS,
   DEFAULT_CONFIRM_AFTER_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DEAD_AFTER_IDLE_MS,
   DEFAULT_FLUSH_TIMEOUT_MS,
   DEFAULT_HEALTHY_AFTER_MS,
   DEFAULT_IDENTITY_GAP_MS,
+  DEFAULT_MAX_EVENTS_PER_SECOND,
+  DEFAULT_MAX_SEND_QUEUE_BYTES,
   DEFAULT_MAX_QUEUE_EVENTS,
+  DEFAULT_MIN_INTERVAL_PER_UID_MS,
   DEFAULT_PING_AFTER_IDLE_MS,
   DEFAULT_PING_INTERVAL_MS,
   DEFAULT_PRESENCE_INTERVAL_MS,
@@ -39,6 +57,8 @@ export {
   DEFAULT_RECONNECT_JITTER,
   DEFAULT_RECONNECT_MAX_MS,
   MAX_OUTSTANDING_PINGS,
+  MAX_PACED_UIDS,
   MAX_SEND_EVENT_BYTES,
+  NEVER_COALESCE_TYPES,
 } from './defaults';
 export { MAX_TIMER_MS } from './options';

@@ -1,14 +1,21 @@
 import net from 'node:net';
 import type { PresenceOptions } from '../cot/helpers';
 import { DEFAULT_MAX_EVENT_BYTES } from '../stream/stream-parser';
+import type { PacingClock } from './clock';
+import { realClock } from './clock';
+import { normalizeTypePrefix } from './coalesce';
 import {
+  DEFAULT_BURST_EVENTS,
   DEFAULT_CONFIRM_AFTER_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DEAD_AFTER_IDLE_MS,
   DEFAULT_FLUSH_TIMEOUT_MS,
   DEFAULT_HEALTHY_AFTER_MS,
   DEFAULT_IDENTITY_GAP_MS,
+  DEFAULT_MAX_EVENTS_PER_SECOND,
+  DEFAULT_MAX_SEND_QUEUE_BYTES,
   DEFAULT_MAX_QUEUE_EVENTS,
+  DEFAULT_MIN_INTERVAL_PER_UID_MS,
   DEFAULT_PING_AFTER_IDLE_MS,
   DEFAULT_PING_INTERVAL_MS,
   DEFAULT_PRESENCE_INTERVAL_MS,
@@ -64,6 +71,40 @@ export interface TakClientOptions {
   auth?: AuthOptions;
   /** Events held at most, waiting or written-but-unconfirmed; full drops the oldest waiting one. Default 1000. */
   maxQueueEvents?: number;
+  /**
+   * Bytes of event XML held at most, the same events counted; full drops the oldest waiting one. An event
+   * bigger than this on its own still waits, alone. Default 16 MiB (at least 1024).
+   */
+  maxQueueBytes?: number;
+  /**
+   * Send at most this many events per second on average (a token bucket; fractions allowed: 0.5 is one every
+   * 2 s). Events beyond it wait in the queue, where latest-wins coalescing keeps one per uid, and the client
+   * emits 'throttle'. Counts send()'s events only: the client's own presence, pings and login go out at once.
+   * 0 turns the limit off. Default 0.
+   */
+  maxEventsPerSecond?: number;
+  /** With maxEventsPerSecond: how many events may go at once before the pacing starts. Default 10. */
+  burstEvents?: number;
+  /**
+   * A uid's updates closer together than this are coalesced: the latest waits until the interval since the
+   * uid's last write has passed (so a 50 Hz GPS does not become 50 events/s). Applies to coalescable events
+   * only; 0 turns it off. Default 0.
+   */
+  minIntervalPerUidMs?: number;
+  /**
+   * Latest wins: while events wait (rate limit, backpressure, disconnected), a newer event for the same uid,
+   * type and recipients replaces the waiting older one in place. Never for chats, deletes, control, alerts and
+   * file transfers (NEVER_COALESCE_TYPES), neverCoalesceTypes, or a send() with { coalesce: false }. false sends
+   * every event, in order (minIntervalPerUidMs then has no effect). Default true.
+   */
+  coalesce?: boolean;
+  /** More type prefixes never to coalesce, whole segments ("b-m-p" covers "b-m-p-s-m"). Default none. */
+  neverCoalesceTypes?: readonly string[];
+  /**
+   * The clock of the send pacing (rate limit, minimum interval per uid); connection timers keep the real one.
+   * For tests. Default performance.now() and the global timers.
+   */
+  clock?: PacingClock;
   /** The largest event received; a bigger one is skipped with a parseError. Default 1 MiB. */
   maxEventBytes?: number;
   /** Emit pongs and other control events (t-x-c-*, t-x-takp-*) as 'control'. Default false. */
@@ -104,6 +145,13 @@ export interface ResolvedOptions {
   identityGapMs: number;
   auth: AuthOptions | undefined;
   maxQueueEvents: number;
+  maxQueueBytes: number;
+  maxEventsPerSecond: number;
+  burstEvents: number;
+  minIntervalPerUidMs: number;
+  coalesce: boolean;
+  neverCoalesceTypes: string[];
+  clock: PacingClock;
   maxEventBytes: number;
   emitControl: boolean;
   flushTimeoutMs: number;
@@ -165,6 +213,42 @@ export function resolveOptions(options: TakClientOptions): ResolvedOptions {
   if (!Number.isInteger(maxQueueEvents) || maxQueueEvents < 1) {
     bad('maxQueueEvents', maxQueueEvents, 'give a whole number of at least 1');
   }
+  const maxQueueBytes = options.maxQueueBytes ?? DEFAULT_MAX_SEND_QUEUE_BYTES;
+  if (!Number.isInteger(maxQueueBytes) || maxQueueBytes < 1024) {
+    bad('maxQueueBytes', maxQueueBytes, 'give a whole number of bytes, at least 1024');
+  }
+  const maxEventsPerSecond = options.maxEventsPerSecond ?? DEFAULT_MAX_EVENTS_PER_SECOND;
+  if (
+    typeof maxEventsPerSecond !== 'number' ||
+    !(maxEventsPerSecond >= 0 && maxEventsPerSecond <= 1_000_000)
+  ) {
+    bad(
+      'maxEventsPerSecond',
+      maxEventsPerSecond,
+      'give a number of events per second from 0 (no limit) to 1000000',
+    );
+  }
+  const burstEvents = options.burstEvents ?? DEFAULT_BURST_EVENTS;
+  if (!Number.isInteger(burstEvents) || burstEvents < 1 || burstEvents > 1_000_000) {
+    bad('burstEvents', burstEvents, 'give a whole number from 1 to 1000000');
+  }
+  if (options.coalesce !== undefined && typeof options.coalesce !== 'boolean') {
+    bad('coalesce', options.coalesce, 'give true or false');
+  }
+  const extra = options.neverCoalesceTypes ?? [];
+  if (!Array.isArray(extra) || !extra.every((p) => typeof p === 'string' && normalizeTypePrefix(p) !== '')) {
+    bad('neverCoalesceTypes', JSON.stringify(extra), 'give a list of CoT type prefixes such as "b-m-p"');
+  }
+  const clock = options.clock ?? realClock;
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  ) {
+    bad('clock', typeof clock, 'give { now(), setTimeout(), clearTimeout() }');
+  }
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   if (!Number.isInteger(maxEventBytes) || maxEventBytes < 64) {
     bad('maxEventBytes', maxEventBytes, 'give a whole number of bytes, at least 64');
@@ -198,6 +282,18 @@ export function resolveOptions(options: TakClientOptions): ResolvedOptions {
     identityGapMs: ms('identityGapMs', options.identityGapMs, DEFAULT_IDENTITY_GAP_MS, 0),
     auth: options.auth,
     maxQueueEvents,
+    maxQueueBytes,
+    maxEventsPerSecond,
+    burstEvents,
+    minIntervalPerUidMs: ms(
+      'minIntervalPerUidMs',
+      options.minIntervalPerUidMs,
+      DEFAULT_MIN_INTERVAL_PER_UID_MS,
+      0,
+    ),
+    coalesce: options.coalesce ?? true,
+    neverCoalesceTypes: [...new Set(extra.map(normalizeTypePrefix))],
+    clock,
     maxEventBytes,
     emitControl: options.emitControl ?? false,
     flushTimeoutMs: ms('flushTimeoutMs', options.flushTimeoutMs, DEFAULT_FLUSH_TIMEOUT_MS, 0),

@@ -4,6 +4,7 @@ import type { CotInput } from '../cot/model';
 import { serializeEvent } from '../cot/serialize';
 import { assertXmlChars, escapeAttribute } from '../cot/xml-text';
 import { StreamParser } from '../stream/stream-parser';
+import { coalescingFacts } from './coalesce';
 import { MAX_SEND_EVENT_BYTES } from './defaults';
 import { TakClientError, TakClientErrorCode } from './errors';
 import type { OutgoingEvent } from './send-queue';
@@ -47,7 +48,7 @@ function fromString(text: string): OutgoingEvent {
     }
     events += 1;
     const xml = LINE_BREAK.test(item.xml) ? serializeEvent(item.event) : item.xml;
-    found = { xml, uid: item.event.uid, type: item.event.type };
+    found = { xml, uid: item.event.uid, type: item.event.type, ...coalescingFacts(item.event) };
   }
   if (events !== 1 || found === undefined) {
     throw new TakClientError(
@@ -67,7 +68,7 @@ function fromString(text: string): OutgoingEvent {
 export function toOutgoing(input: string | CotInput, now: number = Date.now()): OutgoingEvent {
   if (typeof input === 'string') return fromString(input);
   const event = toCotEvent(input, now);
-  return { xml: serializeEvent(event), uid: event.uid, type: event.type };
+  return { xml: serializeEvent(event), uid: event.uid, type: event.type, ...coalescingFacts(event) };
 }
 
 export interface AuthOptions {

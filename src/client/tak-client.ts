@@ -8,6 +8,7 @@ import { randomUid } from '../cot/uid';
 import type { StreamError } from '../stream/errors';
 import { StreamParser, type StreamItem } from '../stream/stream-parser';
 import { Backoff } from './backoff';
+import { isCoalescableType } from './coalesce';
 import { AUTH_REJECT_WINDOW_MS, MAX_OUTSTANDING_PINGS } from './defaults';
 import { classifySocketError, TakClientError, TakClientErrorCode, type TakClientErrorInfo } from './errors';
 import { Keepalive } from './keepalive';
@@ -16,11 +17,18 @@ import { resolveOptions, type ResolvedOptions, type SocketTarget, type TakClient
 export type { SocketFactory, SocketTarget, TakClientOptions } from './options';
 export type { TakClientErrorInfo } from './errors';
 import { authPreamble, toOutgoing } from './outgoing';
+import { TokenBucket } from './rate-limiter';
 import { SendQueue } from './send-queue';
 
 export type TakClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
+/**
+ * At any moment, offered = eventsSent - requeued + coalesced + dropped + queueLength: every event send() took is
+ * waiting, or was written (once, or again after each requeue), replaced by a newer one, or dropped.
+ */
 export interface TakClientCounters {
+  /** Events send() accepted. */
+  offered: number;
   /** Connections made (the socket connected). */
   connects: number;
   /** Connections lost or closed after they were made. */
@@ -29,8 +37,18 @@ export interface TakClientCounters {
   eventsSent: number;
   /** Data events received and emitted as 'event'. */
   eventsReceived: number;
-  /** Events that never reached a socket: the oldest waiting one when the queue was full, or what stop() left. */
+  /** Events dropped to make room or left at stop(): the oldest waiting ones when the queue was full. */
   dropped: number;
+  /**
+   * Of `dropped`, events that had been written to a connection that was then lost, were put back to be
+   * written again, and were dropped before that: they may have arrived. The others surely did not.
+   */
+  droppedWritten: number;
+  /**
+   * Events replaced by a newer one of the same uid, type and recipients before they were written (latest wins),
+   * and events written, put back after a loss, and then superseded by a newer waiting one: none is sent (again).
+   */
+  coalesced: number;
   bytesSent: number;
   bytesReceived: number;
   pingsSent: number;
@@ -64,6 +82,23 @@ export interface TakDropped {
   reason: 'queue-full' | 'stopped';
 }
 
+/** The rate limit started (or stopped) holding events back. */
+export interface TakThrottle {
+  /** true: events wait because of maxEventsPerSecond; false: the queue caught up, or the connection went. */
+  throttling: boolean;
+  /** Events waiting now (queueLength). */
+  waiting: number;
+}
+
+/** Per-event choices for send(). */
+export interface SendOptions {
+  /**
+   * false: this event is never coalesced (never replaced by a newer one, never replacing an older one), and
+   * keeps its order with the uid's other events. Default true, for types that may be coalesced at all.
+   */
+  coalesce?: boolean;
+}
+
 export interface TakDisconnected {
   /** For people: what happened, or "stopped". */
   reason: string;
@@ -77,6 +112,7 @@ export interface TakClientEvents {
   control: [TakReceivedEvent];
   parseError: [StreamError];
   dropped: [TakDropped];
+  throttle: [TakThrottle];
   connected: [];
   disconnected: [TakDisconnected];
 }
@@ -125,6 +161,13 @@ function noop(): void {}
  * maxQueueEvents; it was written, so it is not counted as dropped); what a server that stopped reading but kept
  * sending had not read when it died (the heuristic's blind spot); held events when stop() closes; and every
  * waiting event dropped for room or left at stop(), each counted in `dropped`.
+ *
+ * Sending is kind to servers: an optional rate limit (maxEventsPerSecond, burstEvents) and minimum interval
+ * per uid (minIntervalPerUidMs) hold events back in the queue, and while events wait there a newer event for
+ * the same uid, type and recipients replaces the older one in place (latest wins: a receiver keeps only a
+ * uid's latest state anyway), so a backlog stays at one event per uid and goes out in order. Chats, deletes,
+ * control, alerts, file transfers and anything marked are never replaced. A held event put back after a loss
+ * is dropped when a newer one of its uid waits, rather than sent after it (counted in `coalesced`).
  */
 export class TakClient extends EventEmitter<TakClientEvents> {
   private readonly o: ResolvedOptions;
@@ -136,6 +179,9 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   private readonly uid: string;
   private readonly authXml: string | undefined;
   private readonly now = (): number => performance.now();
+  private readonly limiter: TokenBucket | undefined;
+  private pacing: { handle: unknown; at: number } | undefined;
+  private throttled = false;
   private current: TakClientState = 'idle';
   private conn: Connection | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -145,11 +191,14 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   private stopTimer: NodeJS.Timeout | undefined;
   private stopping: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly c: TakClientCounters = {
+    offered: 0,
     connects: 0,
     disconnects: 0,
     eventsSent: 0,
     eventsReceived: 0,
     dropped: 0,
+    droppedWritten: 0,
+    coalesced: 0,
     bytesSent: 0,
     bytesReceived: 0,
     pingsSent: 0,
@@ -165,7 +214,15 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     this.o = resolveOptions(options);
     this.target = { host: this.o.host, port: this.o.port };
     this.where = `${this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host}:${this.o.port}`;
-    this.queue = new SendQueue({ maxEvents: this.o.maxQueueEvents });
+    this.queue = new SendQueue({
+      maxEvents: this.o.maxQueueEvents,
+      maxBytes: this.o.maxQueueBytes,
+      minIntervalMs: this.o.coalesce ? this.o.minIntervalPerUidMs : 0,
+    });
+    this.limiter =
+      this.o.maxEventsPerSecond > 0
+        ? new TokenBucket(this.o.maxEventsPerSecond, this.o.burstEvents, this.o.clock.now())
+        : undefined;
     this.backoff = new Backoff({
       initialMs: this.o.reconnectInitialMs,
       maxMs: this.o.reconnectMaxMs,
@@ -196,9 +253,19 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     return copy;
   }
 
-  /** Events waiting to be written. */
+  /** Events waiting to be written (including those the minimum interval per uid holds back). */
   get queueLength(): number {
     return this.queue.length;
+  }
+
+  /** Bytes of event XML held: waiting, and written but not yet confirmed. */
+  get queueBytes(): number {
+    return this.queue.bytes;
+  }
+
+  /** The rate limit is holding events back right now (see the 'throttle' event). */
+  get throttling(): boolean {
+    return this.throttled;
   }
 
   /** Events written to the current connection and not yet confirmed (written again if it is lost). */
@@ -225,23 +292,39 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   }
 
   /**
-   * Writes the event now when connected and not backed up ('sent': handed to the socket), or queues it
-   * ('queued'). A model or short form is built as buildCot does and throws CotError when invalid; a string must
-   * be exactly one event (CotError or TakClientError otherwise). Throws ERR_CLIENT_STOPPED once stop() was called.
+   * Writes the event now when connected, not backed up and within the rate limit ('sent': handed to the
+   * socket), or queues it ('queued'), possibly in the place of a waiting older event of its uid (latest wins).
+   * A model or short form is built as buildCot does and throws CotError when invalid; a string must be exactly
+   * one event (CotError or TakClientError otherwise). Throws ERR_CLIENT_STOPPED once stop() was called.
    */
-  send(input: string | CotInput): 'sent' | 'queued' {
+  send(input: string | CotInput, options: SendOptions = {}): 'sent' | 'queued' {
     if (this.halted) {
       throw new TakClientError(TakClientErrorCode.STOPPED, 'the client is stopped; start it again to send');
     }
-    const dropped = this.queue.push(toOutgoing(input));
-    if (dropped.length > 0) {
-      this.c.dropped += dropped.length;
-      this.emit('dropped', { count: dropped.length, reason: 'queue-full' });
+    if (options.coalesce !== undefined && typeof options.coalesce !== 'boolean') {
+      throw new TakClientError(
+        TakClientErrorCode.OPTIONS,
+        `coalesce is ${String(options.coalesce)}; give true or false`,
+        'coalesce',
+        options.coalesce,
+      );
+    }
+    const event = toOutgoing(input);
+    const coalesce =
+      this.o.coalesce &&
+      options.coalesce !== false &&
+      isCoalescableType(event.type, this.o.neverCoalesceTypes);
+    const pushed = this.queue.push(event, { coalesce, now: this.o.clock.now() });
+    this.c.offered += 1;
+    if (pushed.coalesced) this.c.coalesced += 1;
+    if (pushed.dropped.length > 0) {
+      this.c.dropped += pushed.dropped.length;
+      this.c.droppedWritten += pushed.dropped.filter((entry) => entry.written).length;
+      this.emit('dropped', { count: pushed.dropped.length, reason: 'queue-full' });
     }
     const conn = this.conn;
     if (conn && conn.ready && !conn.waitingDrain) this.flush(conn);
-    // FIFO: while anything still waits, the event just pushed is among it.
-    return this.queue.length === 0 ? 'sent' : 'queued';
+    return pushed.entry.seq !== 0 ? 'sent' : 'queued';
   }
 
   /**
@@ -258,6 +341,8 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     this.clearTimer('reconnectTimer');
     this.clearTimer('presenceTimer');
     this.keepalive.stop();
+    // The minimum interval is a courtesy; a uid's last update is worth more. The rate limit still holds.
+    this.queue.releaseAll();
     const conn = this.conn;
     if (!conn || !conn.connected) {
       this.finishStop();
@@ -294,7 +379,15 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     this.clearTimer('connectTimer');
     this.clearTimer('identityTimer');
     this.clearTimer('presenceTimer');
+    this.clearPacing();
     this.keepalive.stop();
+  }
+
+  private clearPacing(): void {
+    if (this.pacing !== undefined) {
+      this.o.clock.clearTimeout(this.pacing.handle);
+      this.pacing = undefined;
+    }
   }
 
   private presenceXml(): string {
@@ -404,21 +497,80 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     if (!conn.sock.write(text)) conn.waitingDrain = true;
   }
 
-  /** Writes waiting events, one write each, until the queue is empty or the socket asks us to wait. */
+  /**
+   * Writes waiting events, one write each, until nothing is ready, the rate limit says wait, or the socket asks
+   * us to wait; then sets the pacing timer for when the limit or the minimum interval lets the next one go.
+   */
   private flush(conn: Connection): void {
+    let throttled: boolean | undefined;
     while (conn === this.conn && conn.ready && !conn.waitingDrain && !conn.ending) {
-      const entry = this.queue.take();
+      const now = this.o.clock.now();
+      this.queue.release(now);
+      if (this.queue.readyLength === 0) {
+        // Caught up. Throttling ends once a token is back too, so a feed just above the limit (whose every
+        // write empties the queue) reads as throttled throughout instead of flapping at the rate.
+        throttled = this.throttled && this.limiter !== undefined && this.limiter.msUntilNext(now) > 0;
+        break;
+      }
+      if (this.limiter !== undefined && !this.limiter.tryTake(now)) {
+        throttled = true;
+        break;
+      }
+      const entry = this.queue.take(now);
       if (entry === undefined) break;
       const seq = entry.seq;
       this.c.eventsSent += 1;
-      this.c.bytesSent += Buffer.byteLength(entry.xml);
+      this.c.bytesSent += entry.bytes;
       const more = conn.sock.write(entry.xml, (error) => {
         if (!error && entry.seq === seq) entry.flushedAt = this.now();
       });
       if (!this.o.resendUnconfirmed) this.queue.confirmThrough(seq); // at most once: forget it now
       if (!more) conn.waitingDrain = true;
     }
+    if (conn !== this.conn) return;
+    this.schedulePacing(conn, throttled ?? this.throttled);
+    if (throttled !== undefined) this.setThrottling(throttled);
     if (this.stopping && conn === this.conn) this.endWhenFlushed(conn);
+  }
+
+  /**
+   * One timer, on the pacing clock, for the next token of the rate limit (while events are ready, or to end
+   * the throttling) or the next pending release.
+   */
+  private schedulePacing(conn: Connection, throttling: boolean): void {
+    let at: number | undefined;
+    if (conn.ready && !conn.waitingDrain && !conn.ending) {
+      const now = this.o.clock.now();
+      if (this.limiter !== undefined && (this.queue.readyLength > 0 || throttling)) {
+        const wait = this.limiter.msUntilNext(now);
+        if (wait > 0) at = now + wait;
+      }
+      const release = this.queue.nextReleaseAt();
+      if (release !== undefined && (at === undefined || release < at)) at = release;
+    }
+    if (at === undefined) {
+      this.clearPacing();
+      return;
+    }
+    // A timer due no later is kept: waking early only re-checks, and a throttled send() then costs no timer.
+    if (this.pacing !== undefined && this.pacing.at <= at) return;
+    this.clearPacing();
+    const pacing: { handle: unknown; at: number } = { handle: undefined, at };
+    this.pacing = pacing;
+    pacing.handle = this.o.clock.setTimeout(
+      () => {
+        if (this.pacing !== pacing) return; // cleared or replaced meanwhile
+        this.pacing = undefined;
+        if (this.conn === conn) this.flush(conn);
+      },
+      Math.max(0, at - this.o.clock.now()),
+    );
+  }
+
+  private setThrottling(throttling: boolean): void {
+    if (this.throttled === throttling) return;
+    this.throttled = throttling;
+    this.emit('throttle', { throttling, waiting: this.queue.length });
   }
 
   private onDrain(conn: Connection): void {
@@ -557,13 +709,16 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     this.conn = undefined;
     this.clearConnectionTimers();
     void this.release(conn);
-    this.c.requeued += this.queue.requeueHeld();
+    const back = this.queue.requeueHeld();
+    this.c.requeued += back.requeued;
+    this.c.coalesced += back.superseded;
     this.recordError(info);
     if (conn.parser) this.handleItems(conn, conn.parser.end(), true); // an event cut off by the loss
     if (conn.connected) {
       this.c.disconnects += 1;
       this.emit('disconnected', { reason: info.message, error: info });
     }
+    if (!this.halted) this.setThrottling(false); // events wait for the connection now, not for the limit
     if (this.halted) {
       // A listener called stop() while no connection was current.
       this.finishStop();
@@ -591,6 +746,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     this.clearConnectionTimers();
     const conn = this.conn;
     this.conn = undefined;
+    this.setThrottling(false);
     const closed = conn ? this.release(conn) : Promise.resolve();
     // Written events are not dropped ones: the connection ended (cleanly, unless at the deadline).
     this.queue.forgetHeld();

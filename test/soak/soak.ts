@@ -30,6 +30,8 @@ export interface SoakReport {
   duplicates: number;
   /** Counted by the sender: the oldest events when its queue was full, and what a redeploy's stop could not flush. */
   dropped: number;
+  /** Of those, events written before a loss and dropped before their resend: they may have arrived. */
+  droppedWritten: number;
   /** Offered events that neither arrived nor were counted as dropped (lost in a redeploy's hand-over). */
   unaccounted: number;
   receiverParseErrors: Record<string, number>;
@@ -54,6 +56,7 @@ const HEAP_SAMPLE_MS = 250;
 interface ClientCounters {
   connects: number;
   dropped: number;
+  droppedWritten: number;
   parseErrors: number;
 }
 
@@ -122,7 +125,7 @@ function client(red: EmbeddedRed, id: string): LiveClient | undefined {
 }
 
 function counters(red: EmbeddedRed, id: string): ClientCounters {
-  return client(red, id)?.counters ?? { connects: 0, dropped: 0, parseErrors: 0 };
+  return client(red, id)?.counters ?? { connects: 0, dropped: 0, droppedWritten: 0, parseErrors: 0 };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -158,6 +161,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const retired = (): ClientCounters => ({
     connects: retiredClients.reduce((sum, c) => sum + c.counters.connects, 0),
     dropped: retiredSenders.reduce((sum, c) => sum + c.counters.dropped, 0),
+    droppedWritten: retiredSenders.reduce((sum, c) => sum + c.counters.droppedWritten, 0),
     parseErrors: 0,
   });
   const faultsApplied: Record<string, number> = {};
@@ -244,6 +248,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const out = counters(red, 'cfg-out');
     const inn = counters(red, 'cfg-in');
     const dropped = retired().dropped + out.dropped;
+    const droppedWritten = retired().droppedWritten + out.droppedWritten;
     latencies.sort((a, b) => a - b);
     const pick = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
@@ -254,6 +259,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       delivered: arrived.size,
       duplicates,
       dropped,
+      droppedWritten,
+      // Lost without a count: every missing event must be among the counted drops.
       unaccounted: Math.max(0, offered - arrived.size - dropped),
       receiverParseErrors: parseErrors,
       reconnects: Math.max(0, retired().connects + out.connects + inn.connects - 2),
@@ -275,7 +282,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 export function formatReport(report: SoakReport): string[] {
   return [
     `offered ${report.offered}, delivered ${report.delivered}, duplicates ${report.duplicates}`,
-    `dropped and counted by the sender (queue full, or left at a redeploy) ${report.dropped}; unaccounted ${report.unaccounted}`,
+    `dropped and counted by the sender (queue full, or left at a redeploy) ${report.dropped}, of which ${report.droppedWritten} had been written before a loss (may have arrived); unaccounted ${report.unaccounted}`,
     `receiver parse errors ${JSON.stringify(report.receiverParseErrors)} (garbage and oversize events the server injected)`,
     `reconnects ${report.reconnects}; faults ${JSON.stringify(report.faultsApplied)}`,
     `heap ${report.heapStartMb.toFixed(1)} MB at start, ${report.heapMaxMb.toFixed(1)} MB max, ${report.heapEndMb.toFixed(1)} MB at the end`,
