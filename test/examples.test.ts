@@ -41,7 +41,8 @@ describe('every flow in examples/ loads and deploys without errors in a real run
     red = await startEmbeddedRed({
       http: 'nodes',
       onLog: (entry) => {
-        if (entry.level <= 20 || String(entry.msg).includes('Waiting for missing types')) problems.push(entry);
+        if (entry.level <= 20 || String(entry.msg).includes('Waiting for missing types'))
+          problems.push(entry);
       },
     });
   });

@@ -71,7 +71,9 @@ export async function startEmbeddedRed(options: EmbeddedRedOptions = {}): Promis
   symlinkSync(REPO_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
   /* eslint-disable @typescript-eslint/no-require-imports */
   const RED = require('node-red') as RedModule;
-  const express = require('express') as () => http.RequestListener & { use(path: string, handler: unknown): void };
+  const express = require('express') as () => http.RequestListener & {
+    use(path: string, handler: unknown): void;
+  };
   /* eslint-enable @typescript-eslint/no-require-imports */
   const app = express();
   const server = http.createServer(app);
