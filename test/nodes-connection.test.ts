@@ -186,6 +186,32 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     assert.equal(peer.sockets.size, 0);
   });
 
+  it('paces sending under a rate limit, merges waiting updates of a uid and says it is throttling', async () => {
+    peer = new CotPeer();
+    const port = await peer.listen();
+    const red = await startRed();
+    const connected = waitFor<net.Socket>(peer, 'connection');
+    const paced = flow(port).map((node) =>
+      node.id === 'cfg' ? { ...node, rateLimit: 2, rateBurst: 1 } : node,
+    );
+    await red.load(NODES, paced);
+    await connected;
+    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    for (let n = 0; n < 30; n++) {
+      getNode('send').receive({ payload: { uid: `unit-${n % 3}`, type: 'a-f-G', lat: n, lon: 0 } });
+    }
+    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.throttling');
+    // Three uids, thirty updates: each uid's latest position arrives, and far fewer than thirty events.
+    await eventually(
+      () => [0, 1, 2].every((k) => peer.received.some((e) => e.uid === `unit-${k}` && e.point.lat >= 27)),
+      'the latest position of every uid arrived',
+      10_000,
+    );
+    const sent = peer.received.filter((e) => e.uid.startsWith('unit-')).length;
+    assert.ok(sent < 10, `${sent} events for 30 updates of 3 uids`);
+    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+  });
+
   it('shows the error and retries when the server is not there', async () => {
     peer = new CotPeer();
     const port = await peer.listen();

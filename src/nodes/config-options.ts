@@ -41,6 +41,11 @@ export interface TakConfigDef extends NodeDef {
   queueSize?: string | number;
   maxEventKb?: string | number;
   authUser?: string;
+  rateLimit?: string | number;
+  rateBurst?: string | number;
+  minIntervalPerUid?: string | number;
+  coalesce?: boolean | string;
+  neverCoalesce?: string;
   /** Where the TLS certificates come from: 'node' (this node's credentials) or 'tls-config'. */
   tlsSource?: string;
   /** The id of a core tls-config node, when tlsSource is 'tls-config'. */
@@ -166,6 +171,14 @@ export function connectionSettings(
     reconnectMaxMs: secondsSetting(def.reconnectMax, 60_000, 'longest reconnect delay', 1),
     maxQueueEvents: numberSetting(def.queueSize, 1_000, 'queue size', 1, 1_000_000),
     maxEventBytes: numberSetting(def.maxEventKb, 1024, 'largest event (KiB)', 1, 8192) * 1024,
+    maxEventsPerSecond: numberSetting(def.rateLimit, 0, 'rate limit (events/s)', 0, 100_000),
+    burstEvents: numberSetting(def.rateBurst, 10, 'burst (events)', 1, 100_000),
+    minIntervalPerUidMs: secondsSetting(def.minIntervalPerUid, 0, 'minimum interval per uid'),
+    coalesce: booleanSetting(def.coalesce, true),
+    neverCoalesceTypes: stringSetting(def.neverCoalesce)
+      .split(',')
+      .map((prefix) => prefix.trim())
+      .filter((prefix) => prefix !== ''),
   };
   const username = stringSetting(def.authUser);
   if (username !== '') {

@@ -18,6 +18,8 @@ export interface StateChange {
   state: TakClientState;
   delayMs?: number;
   error?: { code: string; message: string };
+  /** Connected, but the rate limit holds events back: how many wait. */
+  throttled?: number;
 }
 
 /** Turns a connection state into the status every user node shows. */
@@ -51,6 +53,9 @@ export class SharedConnection {
   private client: TakClient | undefined;
   private stopping: Promise<void> | undefined;
   private status: NodeStatus;
+  private lastChange: StateChange | undefined;
+  /** Events the rate limit holds back right now; 0 when not throttling. */
+  private throttled = 0;
   private failure: { code: string; message: string } | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
 
@@ -136,6 +141,11 @@ export class SharedConnection {
       }
       this.publish(change);
     });
+    client.on('throttle', ({ throttling, waiting }: { throttling: boolean; waiting: number }) => {
+      if (client !== this.client) return;
+      this.throttled = throttling ? Math.max(1, waiting) : 0;
+      if (this.lastChange) this.publish(this.lastChange);
+    });
     client.on('event', (received: { event: CotEvent; xml: string }) => {
       for (const user of this.users.values()) user.onEvent?.({ ...received, control: false });
     });
@@ -150,7 +160,10 @@ export class SharedConnection {
   }
 
   private publish(change: StateChange): void {
-    this.status = this.format(change);
+    this.lastChange = change;
+    this.status = this.format(
+      this.throttled > 0 && change.state === 'connected' ? { ...change, throttled: this.throttled } : change,
+    );
     for (const user of this.users.values()) user.status(this.status);
   }
 

@@ -52,6 +52,13 @@ export = function register(RED: NodeAPI): void {
             : { fill: 'red', shape: 'ring', text: RED._('tak-config.status.retrying', { reason, endpoint }) };
         case 'connected':
           reason = undefined;
+          if (change.throttled !== undefined) {
+            return {
+              fill: 'yellow',
+              shape: 'dot',
+              text: RED._('tak-config.status.throttling', { endpoint, waiting: change.throttled }),
+            };
+          }
           return verified
             ? { fill: 'green', shape: 'dot', text: RED._('tak-config.status.connected', { endpoint }) }
             : {
