@@ -179,7 +179,9 @@ async function oneRun(red: EmbeddedRed): Promise<RunResult> {
 }
 
 export async function runE2eCase(context: BenchContext): Promise<Row[]> {
-  const red = await startEmbeddedRed({ globals: { sink: (msg: { payload: { uid: string } }) => deliver(msg) } });
+  const red = await startEmbeddedRed({
+    globals: { sink: (msg: { payload: { uid: string } }) => deliver(msg) },
+  });
   const results: RunResult[] = [];
   try {
     for (let run = 0; run < RUNS; run++) {

@@ -114,7 +114,17 @@ function withDefaults(node) {
 
 /** A tak-config for the demo, pointed at the embedded server or at TAKPAK_HOST. */
 function config(id, name, callsign, env) {
+  const tls = (env.TAKPAK_PROTOCOL || 'tcp') === 'tls';
+  const extra = tls
+    ? {
+        tlsSource: 'tls-config',
+        tls: 'demo-tls',
+        verifyServer: true,
+        serverName: env.TAKPAK_SERVER_NAME || '',
+      }
+    : {};
   return {
+    ...extra,
     id,
     type: 'tak-config',
     name,
@@ -263,7 +273,29 @@ function demoFlow(env) {
     config('demo-cfg-sensors', 'sensors', 'takpak sensors', env),
     config('demo-cfg-viewer', 'map viewer', 'takpak map', env),
   ];
+  if ((env.TAKPAK_PROTOCOL || 'tcp') === 'tls') {
+    // The core tls-config node reads the certificate files named by the environment (a .p12 works too).
+    nodes.push({
+      id: 'demo-tls',
+      type: 'tls-config',
+      name: 'demo certificates',
+      cert: env.TAKPAK_CERT || '',
+      key: env.TAKPAK_KEY || '',
+      ca: env.TAKPAK_CA || '',
+      certname: '',
+      keyname: '',
+      caname: '',
+      servername: env.TAKPAK_SERVER_NAME || '',
+      verifyservercert: true,
+      alpnprotocol: '',
+    });
+  }
   return nodes.map(withDefaults);
 }
 
-module.exports = { demoFlow, simulateSensors };
+/** Credentials of the demo flow: the certificate password, when one is given. */
+function demoCredentials(env) {
+  return env.TAKPAK_CERT_PASSWORD ? { 'demo-tls': { passphrase: env.TAKPAK_CERT_PASSWORD } } : {};
+}
+
+module.exports = { demoFlow, demoCredentials, simulateSensors };

@@ -4,7 +4,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { demoFlow } = require('./demo-flow');
+const { demoCredentials, demoFlow } = require('./demo-flow');
 
 const root = path.resolve(__dirname, '..');
 const userDir = path.join(root, '.node-red-user');
@@ -16,6 +16,11 @@ fs.mkdirSync(path.join(userDir, 'node_modules'), { recursive: true });
 // Node-RED finds installed node packages in <userDir>/node_modules: a link makes it load this working tree.
 fs.symlinkSync(root, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
 fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlow(process.env), null, 2));
+// With credentialSecret false Node-RED reads credentials as plain JSON; the folder is made fresh and ignored by git.
+fs.writeFileSync(
+  path.join(userDir, 'flows_cred.json'),
+  JSON.stringify(demoCredentials(process.env), null, 2),
+);
 fs.writeFileSync(
   path.join(userDir, 'settings.js'),
   `module.exports = { uiHost: ${JSON.stringify(host)}, uiPort: ${Number(port)}, flowFile: 'flows.json', credentialSecret: false, telemetry: { enabled: false } };\n`,
