@@ -118,7 +118,11 @@ export async function startEmbeddedRed(options: EmbeddedRedOptions = {}): Promis
     url,
     stop: async () => {
       await RED.stop();
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) {
+        // Keep-alive and websocket connections would otherwise hold the process open for minutes.
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       rmSync(userDir, { recursive: true, force: true });
     },
   };
