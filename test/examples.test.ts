@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEmbeddedRed, type EmbeddedRed, type RedLogEntry } from './helpers/embedded-red';
 import { REPO_ROOT } from './helpers/paths';
+import { freePort } from './helpers/ports';
 
 const EXAMPLES = path.join(REPO_ROOT, 'examples');
-
-/** A port nothing listens on now, so an example's server does not collide with anything on this machine. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** Deployed as imported, on a tab of its own; only ports change, so examples never fight over 8087. */
 async function asImported(file: string): Promise<Array<Record<string, unknown>>> {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { CotEvent } from '../src/index';
 import takConfig from '../src/nodes/tak-config';
@@ -7,17 +6,9 @@ import takReceive from '../src/nodes/tak-receive';
 import takSend from '../src/nodes/tak-send';
 import takServer from '../src/nodes/tak-server';
 import { collect, eventually, getNode, startRed, stopRed, waitForConnectionStatus } from './helpers/red';
+import { freePort } from './helpers/ports';
 
 const NODES = [takConfig, takSend, takReceive, takServer];
-
-/** A port nothing listens on right now (the tak-server node needs a number to put in the tak-configs). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function client(name: string, port: number, y: number): Array<Record<string, unknown>> {
   return [

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
-import net from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { CotEvent } from '../src/index';
 import type { SharedConnection } from '../src/nodes/connection';
@@ -11,6 +10,7 @@ import takServer from '../src/nodes/tak-server';
 import { collect, eventually, getNode, startRed, stopRed, waitForConnectionStatus } from './helpers/red';
 import { P12_PASSWORD, SERVER_NAME, makeDataPackage, makePki, type TestPki } from './helpers/tls-pki';
 import { startTlsServer, type TestServer } from './helpers/tls-servers';
+import { freePort } from './helpers/ports';
 
 /** Node-RED's own tls-config node, loaded from the runtime's core nodes as Node-RED would. */
 const tlsConfigNode = module.require('@node-red/nodes/core/network/05-tls.js') as (red: unknown) => void;
@@ -19,14 +19,6 @@ const NODES = [takConfig, takSend, takReceive, takServer, tlsConfigNode];
 
 type Flow = Array<Record<string, unknown>>;
 type Credentials = Record<string, Record<string, string>>;
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 const b64 = (data: Buffer | string): string => Buffer.from(data).toString('base64');
 
