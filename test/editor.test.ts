@@ -132,6 +132,9 @@ describe('the editor in a real browser', { skip }, () => {
     await page.keyboard.press('Control+i');
     await page.fill('#red-ui-clipboard-dialog-import-text', JSON.stringify(example));
     await page.click('#red-ui-clipboard-dialog-ok');
+    // The dialog fades out; a click before it is gone lands on its shade instead of dropping the nodes.
+    await page.waitForSelector('#red-ui-clipboard-dialog', { state: 'hidden' });
+    await page.waitForSelector('.red-ui-shade', { state: 'hidden' }).catch(() => undefined);
     await dropImported(page);
     const invalid = await page.evaluate(() => {
       const RED = (globalThis as unknown as BrowserGlobals).RED;
