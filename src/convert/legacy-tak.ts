@@ -8,7 +8,7 @@
 import { UNKNOWN_THRESHOLD, UNKNOWN_VALUE } from '../cot/defaults';
 import { CotError, CotErrorCode, describeValue } from '../cot/errors';
 import { formatMetres, formatNumber } from '../cot/format';
-import type { CotElement, CotEvent, CotEventInput } from '../cot/model';
+import { EVENT_ATTRIBUTES, type CotElement, type CotEvent, type CotEventInput } from '../cot/model';
 import { isRecord } from './read';
 
 /** One element in xml-js compact form. */
@@ -22,19 +22,6 @@ export interface LegacyElement {
 export interface LegacyTakEvent {
   event: LegacyElement & { _attributes: Record<string, string>; point: LegacyElement };
 }
-
-const EVENT_ATTRIBUTES = [
-  'version',
-  'uid',
-  'type',
-  'how',
-  'time',
-  'start',
-  'stale',
-  'access',
-  'qos',
-  'opex',
-] as const;
 
 /** xml-js keys that are not elements: declarations, comments and processing instructions are not kept. */
 const SKIPPED_KEYS = new Set(['_declaration', '_comment', '_instruction', '_doctype']);

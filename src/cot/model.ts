@@ -46,6 +46,20 @@ export interface CotEvent {
   detail?: CotDetail;
 }
 
+/** The attributes of `<event>`, in the order they are written. */
+export const EVENT_ATTRIBUTES = [
+  'version',
+  'uid',
+  'type',
+  'how',
+  'time',
+  'start',
+  'stale',
+  'access',
+  'qos',
+  'opex',
+] as const;
+
 /** A point in time as a flow author may give it. */
 export type TimeInput = string | number | Date;
 

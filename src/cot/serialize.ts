@@ -2,7 +2,7 @@ import { fragment } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import { CotError, CotErrorCode, describeValue } from './errors';
 import { formatMetres, formatNumber } from './format';
-import type { CotElement, CotEvent, CotScalar } from './model';
+import { EVENT_ATTRIBUTES, type CotElement, type CotEvent, type CotScalar } from './model';
 import { assertXmlChars, assertXmlName, escapeAttribute, escapeText } from './xml-text';
 
 /**
@@ -24,19 +24,6 @@ const WELL_KNOWN_FLAT = new Set([
   'archive',
   '_flow-tags_',
 ]);
-
-const EVENT_ATTRIBUTES = [
-  'version',
-  'uid',
-  'type',
-  'how',
-  'time',
-  'start',
-  'stale',
-  'access',
-  'qos',
-  'opex',
-] as const;
 
 function scalarText(value: CotScalar, field: string): string {
   if (typeof value === 'number' && !Number.isFinite(value)) {
