@@ -33,6 +33,25 @@ const BOM = 0xfeff;
 type Attributes = Record<string, string>;
 
 /**
+ * sax's state machine position: not in its typings, but a plain field of every parser since sax 1.0, and
+ * `sax.STATE` is exported. Should a future sax drop either, tentative frames are simply never accepted
+ * and every event takes the byte scanner's path: slower, still right (a test fails loudly if that happens).
+ */
+const SAX_TEXT_STATE: number | undefined = (sax as unknown as { STATE?: Record<string, number> }).STATE?.TEXT;
+
+function saxState(parser: sax.SAXParser): number | undefined {
+  const state = (parser as unknown as { state?: unknown }).state;
+  return typeof state === 'number' ? state : undefined;
+}
+
+/** Thrown inside sax callbacks to end the reading of a tentative frame that is not one event. */
+class NotOneEvent extends Error {
+  constructor() {
+    super('the frame is not exactly one <event> element');
+  }
+}
+
+/**
  * Turns sax callbacks into the model. Two ways to use it:
  * - `read(xml)`: one whole document (parseCot); the sax parser is closed and reset after each.
  * - `readFrame(xml)`: one event framed out of a stream; the sax parser stays open inside a wrapper
@@ -52,6 +71,8 @@ export class EventReader {
   private texts: string[] = [];
   /** Depth below which a subtree is ignored (children of point, unknown children of event). */
   private ignoreBelow = Infinity;
+  /** Reading tentative frames: where their results go. Anything but one event element per frame ends the reading. */
+  private results: Array<CotEvent | CotError> | undefined;
 
   constructor(mode: 'document' | 'stream' = 'document') {
     this.base = mode === 'stream' ? 1 : 0;
@@ -64,6 +85,10 @@ export class EventReader {
     parser.onclosetag = () => this.close();
     parser.ontext = (text) => this.text(text);
     parser.oncdata = (text) => this.text(text);
+    parser.onsgmldeclaration = () => {
+      // Only a tentative frame can hold one: the byte scanner refuses `<!` that is not a comment or CDATA.
+      throw new NotOneEvent();
+    };
     parser.ondoctype = () => {
       throw new CotError(
         CotErrorCode.DOCTYPE,
@@ -114,7 +139,35 @@ export class EventReader {
     return this.toEvent(this.root);
   }
 
+  /**
+   * Frames each cut at the first `</event>` after their start, unchecked. Returns undefined, having
+   * reported nothing, unless each is exactly one well-formed `<event>` element ending at its last byte;
+   * then, in order, each one's event or what is wrong with its content.
+   */
+  readTentativeFrames(xmls: string[]): Array<CotEvent | CotError> | undefined {
+    const results: Array<CotEvent | CotError> = [];
+    this.results = results;
+    try {
+      for (const xml of xmls) {
+        this.reset();
+        this.parser.write(xml);
+        // Its last bytes closed its event only if sax is back in plain content: were they inside a
+        // comment, CDATA or a tag after an earlier close, sax would be in the middle of that.
+        const state = saxState(this.parser);
+        if (!this.closed || state === undefined || state !== SAX_TEXT_STATE) throw new NotOneEvent();
+      }
+    } catch (error) {
+      if (!(error instanceof CotError) && !(error instanceof NotOneEvent)) throw error;
+      this.startParser();
+      return undefined;
+    } finally {
+      this.results = undefined;
+    }
+    return results;
+  }
+
   private open(tag: sax.Tag): void {
+    if (this.results !== undefined) this.checkTentative(tag);
     const depth = ++this.depth - this.base;
     if (depth <= 0) return; // the stream wrapper
     if (depth > this.ignoreBelow) return;
@@ -141,6 +194,26 @@ export class EventReader {
       this.texts.push('');
     } else {
       this.ignoreBelow = depth;
+    }
+  }
+
+  /** A root that closes itself, a second root in one frame, or an event inside an event: not one event. */
+  private checkTentative(tag: sax.Tag): void {
+    if (this.depth !== this.base) {
+      if (tag.name === 'event') throw new NotOneEvent();
+    } else if (tag.isSelfClosing || this.root !== undefined) {
+      throw new NotOneEvent();
+    }
+  }
+
+  /** The event just closed, or what is wrong with it: one bad event among several read together. */
+  private tryToEvent(): CotEvent | CotError {
+    try {
+      if (!this.root) throw new CotError(CotErrorCode.XML, 'no XML element found; expected <event ...>');
+      return this.toEvent(this.root);
+    } catch (error) {
+      if (error instanceof CotError) return error;
+      throw error;
     }
   }
 
@@ -181,8 +254,12 @@ export class EventReader {
   }
 
   private close(): void {
+    if (this.results !== undefined && this.closed) throw new NotOneEvent();
     const depth = this.depth-- - this.base;
-    if (depth === 1) this.closed = true;
+    if (depth === 1) {
+      this.closed = true;
+      if (this.results !== undefined) this.results.push(this.tryToEvent());
+    }
     if (depth > this.ignoreBelow) return;
     if (depth === this.ignoreBelow) {
       this.ignoreBelow = Infinity;

@@ -9,12 +9,19 @@ export type FrameKind = 'xml';
 /** Where the framer hands its results. Called synchronously from push() and end(), in stream order. */
 export interface FrameSink {
   /**
-   * One complete `<event>...</event>` (or self-closing `<event/>`), exactly as it was on the wire.
-   * Return false when the bytes are not well-formed XML: the framer then looks inside them for an
-   * event start it skipped as data (in an attribute value, comment or CDATA) and reads on from there,
-   * which recovers good events that followed a truncated one.
+   * One complete `<event>...</event>` (or self-closing `<event/>`) found by the byte-by-byte scanner,
+   * exactly as it was on the wire. Return false when the bytes are not well-formed XML: the framer then
+   * looks inside them for an event start it skipped as data (in an attribute value, comment or CDATA)
+   * and reads on from there, which recovers good events that followed a truncated one.
    */
   frame(bytes: Buffer, kind: FrameKind): boolean;
+  /**
+   * Tentative frames (see TENTATIVE FRAMES), in stream order, each from `<event` to the first `</event>`
+   * after it. Return true when every one was exactly one well-formed `<event>` element (its event, or
+   * what is wrong with its content, then goes out); otherwise false, having reported nothing, and the
+   * framer reads the same bytes again more carefully.
+   */
+  tentative(frames: Buffer[]): boolean;
   problem(code: StreamErrorCode, message: string, bytes: number, preview: Buffer): void;
   /** Bytes outside any event that are neither whitespace nor an XML declaration. */
   skipped(reason: 'element' | 'garbage', bytes: number, preview: Buffer): void;
@@ -33,7 +40,11 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const EVENT_TAG = Buffer.from('<event', 'latin1');
 const EVENT_NAME = Buffer.from('event', 'latin1');
+const EVENT_CLOSE = Buffer.from('</event>', 'latin1');
 const CDATA_OPEN = Buffer.from('[CDATA[', 'latin1');
+
+/** Inputs to scan again, in order. */
+type Replay = Buffer[];
 
 /** How much of a broken event or of skipped bytes is kept for the report. */
 const PREVIEW_BYTES = 80;
@@ -45,6 +56,12 @@ function isSpace(b: number): boolean {
 /** What may follow `<event` for it to be that element and not `<eventually>`. */
 function isNameEnd(b: number): boolean {
   return b === GT || b === SLASH || isSpace(b);
+}
+
+/** `<event` followed by what ends a name, at position p (the byte after `<event` must be in the chunk). */
+function isEventTagAt(chunk: Buffer, p: number): boolean {
+  for (let k = 0; k < EVENT_TAG.length; k++) if (chunk[p + k] !== EVENT_TAG[k]) return false;
+  return isNameEnd(chunk[p + EVENT_TAG.length] as number);
 }
 
 function isNameStart(b: number): boolean {
@@ -66,6 +83,28 @@ const MARKUP = 10; // after `<!`: a comment or CDATA must follow
 const COMMENT = 11;
 const CDATA = 12;
 const PI = 13;
+const FAST = 14; // inside an event, looking only for the next `</event>` (see TENTATIVE FRAMES below)
+
+/**
+ * Most tentative frames handed over in one call: enough to spread sax's per-call cost thin, few enough
+ * that a run with one bad event in it (read again one by one) costs little.
+ */
+const MAX_RUN = 32;
+
+/**
+ * TENTATIVE FRAMES. Almost every event on a real stream ends at the first `</event>` after its start.
+ * Finding that with a native byte search costs a fraction of reading each byte here, and the sax pass
+ * that follows reads every byte anyway: if it finds one well-formed `<event>` that closes exactly at
+ * the end (not self-closing, no element named event inside it, nothing after its close), the
+ * byte-by-byte scanner would have cut the same frame. Anything else (a `</event>` inside CDATA, a
+ * comment or a value, a truncated event, garbage, an oversized event) is scanned again byte by byte
+ * from the event's start, so every problem is found and reported exactly as without the shortcut.
+ * Events back to back in one chunk go to sax together, which spares a sax call per event.
+ */
+export interface FramerOptions {
+  /** Off: every event is scanned byte by byte (the tests compare both ways). On by default. */
+  tentativeFrames?: boolean;
+}
 
 /**
  * Cuts a byte stream into CoT events: a state machine over bytes that knows just enough XML (tags,
@@ -102,10 +141,22 @@ export class CotFramer {
   /** Skipped bytes outside events, reported before the next event. */
   private skippedCount = 0;
   private skippedPreview: number[] = [];
+  private readonly tentativeFrames: boolean;
+  /** The next frame is one a tentative pass gave back: scan it byte by byte. */
+  private checkNext = false;
+  /** In FAST: bytes of `</event>` matched at the end of the previous chunk. */
+  private closeMatch = 0;
+  /** Tentative frames to hand over one at a time: a run that held them was refused. */
+  private singleFrames = 0;
+  /** In FAST, once a chunk ended before `</event>`: how far the root's start tag has been read. */
+  private rootTagEnded = false;
+  private rootQuote = 0;
+  private rootSlash = false;
 
-  constructor(sink: FrameSink, maxFrameBytes: number) {
+  constructor(sink: FrameSink, maxFrameBytes: number, options: FramerOptions = {}) {
     this.sink = sink;
     this.maxFrameBytes = maxFrameBytes;
+    this.tentativeFrames = options.tentativeFrames ?? true;
   }
 
   /** Bytes held for an event that has not ended yet: never more than the cap. */
@@ -114,12 +165,31 @@ export class CotFramer {
   }
 
   push(chunk: Buffer): void {
-    let input: Buffer | undefined = chunk;
-    while (input !== undefined) input = this.scan(input);
+    // Recovery re-reads bytes already passed: part of a frame, then the rest of the input. They are
+    // scanned in turn rather than copied together, so recovering inside a large chunk stays linear.
+    const inputs: Buffer[] = [chunk];
+    for (let input = inputs.pop(); input !== undefined; input = inputs.pop()) {
+      const replay = this.scan(input);
+      if (replay === undefined) continue;
+      for (let k = replay.length - 1; k >= 0; k--) {
+        const part = replay[k] as Buffer;
+        if (part.length > 0) inputs.push(part);
+      }
+    }
   }
 
   /** The stream has ended: an unfinished event is reported, and its restart candidates are tried. */
   end(): void {
+    while (this.state === FAST) {
+      // An event still open at the end: let the byte scanner say what is wrong with it (each pass
+      // cuts at least one event, the next may be tentative again).
+      const held = Buffer.concat(this.parts);
+      this.resetFrame();
+      this.state = SEARCH;
+      this.match = 0;
+      this.checkNext = true;
+      this.push(held);
+    }
     if (this.state !== SEARCH && this.state !== SEARCH_PI) {
       const frame = this.keeping ? Buffer.concat(this.parts) : Buffer.alloc(0);
       const candidate = this.keeping ? this.candidates[0] : undefined;
@@ -146,6 +216,10 @@ export class CotFramer {
   }
 
   private resetFrame(): void {
+    this.closeMatch = 0;
+    this.rootTagEnded = false;
+    this.rootQuote = 0;
+    this.rootSlash = false;
     this.parts = [];
     this.savedBytes = 0;
     this.keeping = true;
@@ -183,10 +257,11 @@ export class CotFramer {
   }
 
   /**
-   * Scans one input. Returns a buffer to scan next when recovery must re-read bytes it already passed
-   * (a restart candidate inside a broken frame, followed by the rest of this input); otherwise undefined.
+   * Scans one input. Returns buffers to scan next, in order, when recovery must re-read bytes it
+   * already passed (from a restart candidate inside a broken frame, or a whole tentative frame), the
+   * last being the rest of this input; otherwise undefined.
    */
-  private scan(chunk: Buffer): Buffer | undefined {
+  private scan(chunk: Buffer): Replay | undefined {
     const n = chunk.length;
     let i = 0;
     /** Where the current frame's bytes begin in this chunk (0 when it began in an earlier one). */
@@ -199,7 +274,7 @@ export class CotFramer {
      * Something broke inside the frame at position i. Report it; restart at the first candidate if one
      * was seen, else resume searching at i.
      */
-    const broken = (code: StreamErrorCode, why: string): Buffer | undefined => {
+    const broken = (code: StreamErrorCode, why: string): Replay | undefined => {
       const frame = this.keeping ? this.frameBytes(chunk, start, i) : undefined;
       if (frame !== undefined) {
         this.sink.problem(
@@ -214,13 +289,13 @@ export class CotFramer {
       this.state = SEARCH;
       this.match = 0;
       if (frame !== undefined && candidate !== undefined) {
-        return Buffer.concat([frame.subarray(candidate), chunk.subarray(i)]);
+        return [frame.subarray(candidate), chunk.subarray(i)];
       }
       return undefined;
     };
 
     /** A frame ends at position i (its last byte). Returns a replay buffer when recovery needs one. */
-    const complete = (): Buffer | undefined => {
+    const complete = (): Replay | undefined => {
       const length = offsetAt(i + 1);
       if (!this.keeping) {
         this.resetFrame();
@@ -235,7 +310,7 @@ export class CotFramer {
         this.state = SEARCH;
         return candidate === undefined
           ? undefined
-          : Buffer.concat([frame.subarray(candidate), chunk.subarray(i + 1)]);
+          : [frame.subarray(candidate), chunk.subarray(i + 1)];
       }
       const frame = this.frameBytes(chunk, start, i + 1);
       const candidate = this.candidates[0];
@@ -243,7 +318,7 @@ export class CotFramer {
       this.state = SEARCH;
       const accepted = this.sink.frame(frame, 'xml');
       if (!accepted && candidate !== undefined) {
-        return Buffer.concat([frame.subarray(candidate), chunk.subarray(i + 1)]);
+        return [frame.subarray(candidate), chunk.subarray(i + 1)];
       }
       return undefined;
     };
@@ -262,7 +337,69 @@ export class CotFramer {
       }
       this.rootTag = true;
       this.slash = false;
-      this.state = TAG;
+      this.state = this.tentativeFrames && !this.checkNext ? FAST : TAG;
+      this.checkNext = false;
+    };
+
+    /**
+     * Gives the bytes of a tentative frame, from its start up to chunk position `end`, back to the byte
+     * scanner, followed by the rest of this input.
+     */
+    const rescan = (end: number): Replay => {
+      const frame = this.frameBytes(chunk, start, end);
+      this.resetFrame();
+      this.state = SEARCH;
+      this.match = 0;
+      this.checkNext = true;
+      return [frame, chunk.subarray(end)];
+    };
+
+    /**
+     * A tentative frame ends just before chunk position `end`. Hands it over, with the events that
+     * follow it back to back in this chunk. Returns where scanning goes on, or a replay.
+     */
+    const tentative = (end: number): number | Replay => {
+      if (offsetAt(end) > this.maxFrameBytes) return rescan(end);
+      const first = this.frameBytes(chunk, start, end);
+      if (this.singleFrames === 0) {
+        const run = collectRun(end);
+        if (run.length > 0) {
+          run.unshift(first);
+          if (this.sink.tentative(run)) {
+            this.resetFrame();
+            this.state = SEARCH;
+            return runEnd;
+          }
+          this.singleFrames = run.length - 1; // first is handed over alone just below
+        }
+      } else {
+        this.singleFrames--;
+      }
+      if (!this.sink.tentative([first])) return rescan(end);
+      this.resetFrame();
+      this.state = SEARCH;
+      return end;
+    };
+
+    let runEnd = 0;
+    /**
+     * Events that follow chunk position `from` with nothing but whitespace between them, each with its
+     * `</event>` in this chunk and within the cap; sets runEnd to the end of the last.
+     */
+    const collectRun = (from: number): Buffer[] => {
+      const run: Buffer[] = [];
+      let at = from;
+      while (run.length < MAX_RUN - 1) {
+        let s = at;
+        while (s < n && isSpace(chunk[s] as number)) s++;
+        if (s + EVENT_TAG.length >= n || !isEventTagAt(chunk, s)) break;
+        const close = chunk.indexOf(EVENT_CLOSE, s + EVENT_TAG.length);
+        if (close < 0 || close + EVENT_CLOSE.length - s > this.maxFrameBytes) break;
+        at = close + EVENT_CLOSE.length;
+        run.push(chunk.subarray(s, at));
+      }
+      runEnd = at;
+      return run;
     };
 
     /** The candidate matcher: notes `<event` + name end seen inside data of the current frame. */
@@ -335,6 +472,46 @@ export class CotFramer {
           this.markup = b === QUESTION ? 1 : 0;
           i++;
           continue;
+        case FAST: {
+          let k = i;
+          let end = -1;
+          // A `</event>` begun at the end of the previous chunk. The pattern has no repeat in itself,
+          // so a mismatch can only restart at a `<`.
+          while (this.closeMatch > 0 && k < n) {
+            const c = chunk[k++] as number;
+            const m = this.closeMatch;
+            this.closeMatch = c === EVENT_CLOSE[m] ? m + 1 : c === LT ? 1 : 0;
+            if (this.closeMatch === EVENT_CLOSE.length) {
+              this.closeMatch = 0;
+              end = k;
+            }
+          }
+          if (end < 0 && k < n) {
+            const at = chunk.indexOf(EVENT_CLOSE, k);
+            if (at >= 0) {
+              end = at + EVENT_CLOSE.length;
+            } else {
+              // Not here; note how much of a `</event>` the chunk ends with.
+              let m = 0;
+              for (let t = Math.max(k, n - EVENT_CLOSE.length + 1); t < n; t++) {
+                const c = chunk[t] as number;
+                m = c === EVENT_CLOSE[m] ? m + 1 : c === LT ? 1 : 0;
+              }
+              this.closeMatch = m;
+            }
+          }
+          if (end < 0) {
+            // The event goes on into the next chunk, unless its start tag closed it (`<event .../>`):
+            // then the byte scanner must cut it now rather than wait for a `</event>` that is not its own.
+            if (!this.rootTagEnded && this.scanRootTag(chunk, i, n)) return rescan(n);
+            i = n;
+            continue;
+          }
+          const next = tentative(end);
+          if (typeof next !== 'number') return next;
+          i = next;
+          continue;
+        }
         case TAG:
           if (b !== GT && b !== LT && b !== SLASH) {
             // The hot path: attribute names, `=`, spaces and whole quoted values without a `<` in them,
@@ -589,6 +766,8 @@ export class CotFramer {
     // The chunk ended inside a frame: keep its bytes (copied, so the chunk itself can be freed).
     if (this.state !== SEARCH && this.state !== SEARCH_PI && this.keeping) {
       const held = this.savedBytes + (n - start);
+      // Past the cap, the byte scanner decides what is lost and where to resume.
+      if (this.state === FAST && held > this.maxFrameBytes) return rescan(n);
       if (held > this.maxFrameBytes) {
         const frame = this.frameBytes(chunk, start, n);
         const candidate = this.candidates[0];
@@ -597,7 +776,7 @@ export class CotFramer {
           this.resetFrame();
           this.state = SEARCH;
           this.match = 0;
-          return frame.subarray(candidate);
+          return [frame.subarray(candidate)];
         }
         this.parts = [];
         this.savedBytes = 0;
@@ -617,6 +796,30 @@ export class CotFramer {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Reads on in the start tag of a tentative frame's root, across chunks. True when the byte scanner
+   * must take over: the tag closed itself, or a `<` appeared in it.
+   */
+  private scanRootTag(chunk: Buffer, from: number, to: number): boolean {
+    for (let k = from; k < to; k++) {
+      const b = chunk[k] as number;
+      if (this.rootQuote !== 0) {
+        if (b === this.rootQuote) this.rootQuote = 0;
+      } else if (b === DQUOTE || b === SQUOTE) {
+        this.rootQuote = b;
+        this.rootSlash = false;
+      } else if (b === GT) {
+        this.rootTagEnded = true;
+        return this.rootSlash;
+      } else if (b === LT) {
+        return true;
+      } else {
+        this.rootSlash = b === SLASH;
+      }
+    }
+    return false;
   }
 
   private oversize(length: number, frame: Buffer): void {

@@ -13,6 +13,11 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 export interface StreamParserOptions {
   /** The largest event kept; a bigger one is skipped with ERR_STREAM_OVERSIZE. */
   maxEventBytes?: number;
+  /**
+   * @internal Off: cut every event out byte by byte instead of trying the first `</event>` first. The
+   * output is the same either way; the tests use this to prove it.
+   */
+  tentativeFrames?: boolean;
 }
 
 /** One thing that came out of the stream, in stream order. */
@@ -32,6 +37,20 @@ function previewText(bytes: Buffer): string {
   return text;
 }
 
+function refused(error: CotError, bytes: Buffer, xml: string): StreamItem {
+  return {
+    kind: 'error',
+    error: new StreamError(
+      error.code,
+      `an event was refused: ${error.message}`,
+      bytes.length,
+      previewText(bytes.subarray(0, 80)),
+      error,
+      xml,
+    ),
+  };
+}
+
 /**
  * Every CoT event out of a TCP byte stream, whatever the framing: back to back, separated by newlines,
  * each behind an XML declaration, pretty-printed, split anywhere. Problems come out as error items and
@@ -49,12 +68,13 @@ export class StreamParser {
     }
     const sink: FrameSink = {
       frame: (bytes, kind) => this.onFrame(bytes, kind),
+      tentative: (frames) => this.onTentative(frames),
       problem: (code, message, bytes, preview) => this.onProblem(code, message, bytes, preview),
       skipped: (reason, bytes, preview) => {
         this.out.push({ kind: 'skip', reason, bytes, preview: previewText(preview) });
       },
     };
-    this.framer = new CotFramer(sink, maxEventBytes);
+    this.framer = new CotFramer(sink, maxEventBytes, { tentativeFrames: options.tentativeFrames ?? true });
   }
 
   /** Bytes held for an event that has not ended yet (never more than maxEventBytes). */
@@ -87,20 +107,26 @@ export class StreamParser {
       return true;
     } catch (error) {
       if (!(error instanceof CotError)) throw error;
-      this.out.push({
-        kind: 'error',
-        error: new StreamError(
-          error.code,
-          `an event was refused: ${error.message}`,
-          bytes.length,
-          previewText(bytes.subarray(0, 80)),
-          error,
-          xml,
-        ),
-      });
+      this.out.push(refused(error, bytes, xml));
       // Only a frame that is not XML at all may hide a good event behind the break.
       return error.code !== 'ERR_COT_XML';
     }
+  }
+
+  private onTentative(frames: Buffer[]): boolean {
+    const xmls = frames.map((bytes) => bytes.toString('utf8'));
+    const results = this.reader.readTentativeFrames(xmls);
+    if (results === undefined) return false;
+    for (let k = 0; k < results.length; k++) {
+      const result = results[k] as CotEvent | CotError;
+      const xml = xmls[k] as string;
+      this.out.push(
+        result instanceof CotError
+          ? refused(result, frames[k] as Buffer, xml)
+          : { kind: 'event', event: result, xml },
+      );
+    }
+    return true;
   }
 
   private onProblem(code: StreamErrorCode, message: string, bytes: number, preview: Buffer): void {

@@ -1,0 +1,159 @@
+/**
+ * Tentative frames (an event cut at the first `</event>` after its start, checked by sax) are a shortcut:
+ * whatever the stream, the parser must give exactly what the byte-by-byte scanner alone gives.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { CotErrorCode, StreamErrorCode, StreamParser, type StreamItem } from '../src/index';
+import { EventReader } from '../src/cot/parse';
+import { codes, ev, feed, uids } from './helpers/stream';
+
+/** Everything an item carries that a user can see. */
+function full(item: StreamItem): unknown {
+  if (item.kind === 'event') return { event: item.event, xml: item.xml };
+  if (item.kind === 'skip') return { ...item };
+  const { code, message, bytes, preview, xml } = item.error;
+  // An oversized event is reported when a chunk ends past the cap, with its size so far: that number
+  // depends on where chunks end (the byte scanner alone shows the same), and a refused tentative frame
+  // is read again as a chunk of its own.
+  if (code === StreamErrorCode.OVERSIZE) return { code, preview };
+  return { code, message, bytes, preview, xml };
+}
+
+/** Pieces real and broken streams are made of, chosen for what can fool a search for `</event>`. */
+const PIECES: string[] = [
+  ev('plain'),
+  ev('utf8', '<contact callsign="Zoë ✈ 𝔸"/>'),
+  `<?xml version="1.0" encoding="UTF-8"?>\n`,
+  '\n',
+  '\r\n  ',
+  '<auth><cot username="u" password="p"/></auth>',
+  ev('cdata', '<remarks><![CDATA[ </event> <event x="1"> ]]></remarks>'),
+  ev('comment', '<!-- </event><event> -->'),
+  ev('in-value', '<remarks text="a </event> b"/>'),
+  ev('gt-in-value', '<remarks text="a > b /> c"/>'),
+  ev('pi', '<?x </event> ?>'),
+  ev('nested', '<event/>'),
+  ev('nested-open', '<event uid="inner"><point lat="1" lon="1"/></event>'),
+  ev('sgml', '<!FOO bar>'),
+  ev('doctype', '<!DOCTYPE x>'),
+  ev('conflict', '<a b="1"><b/></a>'),
+  ev('eventish', '<eventually/></eventually>'),
+  ev('closed-early').replace('</event>', '</event ><!-- '),
+  ev('closed-early-pi').replace('</event>', '</event ><?x '),
+  '<event uid="self" type="a-f-G" />',
+  `<event uid="spaced" type="a-f-G-U-C" how="m-g" time="2026-01-31T12:00:00Z" start="2026-01-31T12:00:00Z" stale="2026-01-31T12:05:00Z"><point lat="1" lon="2" hae="0" ce="9" le="9"/></event >`,
+  ev('no-uid').replace('uid="no-uid" ', ''),
+  ev('bad-time').replace('time="2026-01-31T12:00:00Z"', 'time="yesterday"'),
+  ev('long', `<remarks>${'x'.repeat(700)}</remarks>`),
+  '</event>',
+  '<event',
+  '<event uid="cut" type="a',
+  ev('trunc').slice(0, 150),
+  ev('trunc2').slice(0, 40),
+  'garbage <<>> "\' / ! -- ]]> ?> \u00ff',
+  '<![CDATA[ unclosed',
+  '<!-- unclosed',
+];
+
+const streamArbitrary = fc
+  .array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 8 })), { minLength: 1, maxLength: 14 })
+  .map((pieces) => Buffer.from(pieces.join(''), 'utf8'));
+
+function both(bytes: Buffer, cuts: number[], maxEventBytes?: number): [unknown[], unknown[]] {
+  const options = maxEventBytes === undefined ? {} : { maxEventBytes };
+  const fast = feed(bytes, cuts, { ...options, tentativeFrames: true }).map(full);
+  const careful = feed(bytes, cuts, { ...options, tentativeFrames: false }).map(full);
+  return [fast, careful];
+}
+
+describe('tentative frames give exactly what the byte scanner gives', () => {
+  it('for every piece alone and between good events, cut at every byte', () => {
+    for (const piece of PIECES) {
+      const bytes = Buffer.from(ev('before') + piece + ev('after'), 'utf8');
+      const [fast, careful] = both(bytes, []);
+      assert.deepEqual(fast, careful, `whole: ${piece.slice(0, 40)}`);
+      for (let cut = 1; cut < bytes.length; cut++) {
+        const [a, b] = both(bytes, [cut]);
+        assert.deepEqual(a, b, `${piece.slice(0, 40)} cut at ${cut}`);
+      }
+    }
+  });
+
+  it('for random mixes of good, broken and tricky pieces under random chunking (fast-check)', () => {
+    fc.assert(
+      fc.property(
+        streamArbitrary,
+        fc.array(fc.nat(), { maxLength: 10 }),
+        fc.constantFrom(undefined, 256, 900),
+        (bytes, rawCuts, cap) => {
+          const cuts = [...new Set(rawCuts.map((c) => c % (bytes.length + 1)))].sort((x, y) => x - y);
+          const [fast, careful] = both(bytes, cuts, cap); // feed() also checks the cap after every chunk
+          assert.deepEqual(fast, careful);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('for long runs of events back to back in one chunk with one bad event somewhere in them', () => {
+    const bad = [
+      ev('x', '<!FOO>'),
+      '<event uid="self"/>',
+      ev('x', '<!-- </event> -->'),
+      ev('x').slice(0, 200),
+      ev('x', '<event/>'),
+    ];
+    for (const broken of bad) {
+      for (const at of [0, 1, 15, 31, 32, 33, 70]) {
+        const parts: string[] = [];
+        for (let k = 0; k < 80; k++) parts.push(k === at ? broken : ev(`e${k}`));
+        const bytes = Buffer.from(parts.join(' '), 'utf8');
+        const [fast, careful] = both(bytes, []);
+        assert.deepEqual(fast, careful, `${broken.slice(0, 30)} at ${at}`);
+      }
+    }
+  });
+});
+
+describe('tentative frames are taken', () => {
+  it('well-formed events read together come back as events (sax still shows its state)', () => {
+    const reader = new EventReader('stream');
+    const results = reader.readTentativeFrames([ev('a'), ev('b', '<!-- c --><![CDATA[x]]>')]);
+    assert.ok(results, 'every tentative frame was refused: the shortcut is dead, check sax');
+    assert.deepEqual(
+      results.map((r) => (r instanceof Error ? r.message : r.uid)),
+      ['a', 'b'],
+    );
+  });
+  it('a frame whose last `</event>` sits in a comment after its event closed is refused', () => {
+    const reader = new EventReader('stream');
+    const closedEarly = ev('a').replace('</event>', '</event ><!-- </event>');
+    assert.equal(reader.readTentativeFrames([closedEarly]), undefined);
+    assert.equal(reader.readTentativeFrames([ev('a') + ev('b')]), undefined);
+    assert.equal(reader.readTentativeFrames(['<event uid="s"/></event>']), undefined);
+    assert.deepEqual(
+      reader.readTentativeFrames([ev('c')])?.map((r) => (r instanceof Error ? r.message : r.uid)),
+      ['c'],
+      'the reader is usable after refusing',
+    );
+  });
+});
+
+describe('tentative frames keep events prompt', () => {
+  it('a self-closing event comes out with the chunk that ends it, not with a later </event>', () => {
+    const parser = new StreamParser();
+    const items = parser.push(Buffer.from('<event uid="s" type="a-f-G"/>'));
+    assert.deepEqual(codes(items), [CotErrorCode.MISSING_POINT]);
+    assert.deepEqual(uids(parser.push(Buffer.from(ev('a')))), ['a']);
+  });
+  it('an event whose end is split from its start across chunks comes out at its last byte', () => {
+    const parser = new StreamParser();
+    const bytes = Buffer.from(ev('a') + ev('b'));
+    const cut = ev('a').length - 3; // inside `</event>`
+    assert.deepEqual(uids(parser.push(bytes.subarray(0, cut))), []);
+    assert.deepEqual(uids(parser.push(bytes.subarray(cut, cut + 3))), ['a']);
+    assert.deepEqual(uids(parser.push(bytes.subarray(cut + 3))), ['b']);
+  });
+});
