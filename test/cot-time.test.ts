@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseTime } from '../src/cot/time';
+import fc from 'fast-check';
+import { CotError, CotErrorCode } from '../src/index';
+import { checkTime, parseTime } from '../src/cot/time';
 
 describe('parseTime reads what senders write', () => {
   const base = Date.UTC(2026, 0, 31, 12, 34, 56);
@@ -36,5 +38,43 @@ describe('parseTime reads what senders write', () => {
       const text = new Date(ms).toISOString();
       assert.equal(parseTime(text), Date.parse(text), text);
     }
+  });
+});
+
+describe('checkTime accepts exactly what parseTime reads', () => {
+  const accepts = (text: string): boolean => {
+    try {
+      checkTime(text, 'time');
+      return true;
+    } catch (error) {
+      assert.ok(error instanceof CotError && error.code === CotErrorCode.TIME, String(error));
+      return false;
+    }
+  };
+  it('on times with a character changed, dropped or added anywhere (fast-check)', () => {
+    const alphabet = '0123456789-:TZ.+ a'.split('');
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }),
+        fc.nat(30),
+        fc.constantFrom(...alphabet),
+        fc.constantFrom('replace', 'drop', 'add', 'none'),
+        fc.constantFrom(0, 1, 3, 6),
+        (date, at, c, edit, fraction) => {
+          const iso = date.toISOString();
+          let text =
+            fraction === 3 ? iso : iso.replace(/\.\d+Z$/, fraction === 0 ? 'Z' : `.${'5'.repeat(fraction)}Z`);
+          const p = at % (text.length + 1);
+          if (edit === 'replace') text = text.slice(0, p) + c + text.slice(p + 1);
+          if (edit === 'drop') text = text.slice(0, p) + text.slice(p + 1);
+          if (edit === 'add') text = text.slice(0, p) + c + text.slice(p);
+          assert.equal(accepts(text), !Number.isNaN(parseTime(text)), text);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+  it('refuses what is not a string', () => {
+    for (const value of [undefined, null, 0, {}]) assert.throws(() => checkTime(value, 'stale'), /stale is/);
   });
 });

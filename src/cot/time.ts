@@ -68,18 +68,66 @@ export function parseTime(text: string): number {
   return ms;
 }
 
+/** `YYYY-MM-DDTHH:MM:SS`, position by position: 0 where a digit goes, else the character's code. */
+const UTC_SHAPE = Array.from('0000-00-00T00:00:00', (c) => (c === '0' ? 0 : c.charCodeAt(0)));
+
+/** The two ASCII digits at `at` (already known to be digits) as a number. */
+function twoDigits(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
+}
+
+/**
+ * True exactly when {@link parseUtcFast} would give a time, without building the date: a received
+ * event's three times only need checking, and this is a fifth of the work.
+ */
+function isUtcFast(text: string): boolean {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(n - 1) !== 90 /* Z */) return false;
+  for (let k = 0; k < 19; k++) {
+    const c = text.charCodeAt(k);
+    const want = UTC_SHAPE[k] as number;
+    if (want === 0 ? c < 48 || c > 57 : c !== want) return false;
+  }
+  if (n > 20) {
+    if (text.charCodeAt(19) !== 46 /* . */ || n === 21) return false;
+    for (let k = 20; k < n - 1; k++) {
+      const c = text.charCodeAt(k);
+      if (c < 48 || c > 57) return false;
+    }
+  }
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= 31 &&
+    twoDigits(text, 11) <= 23 &&
+    twoDigits(text, 14) <= 59 &&
+    twoDigits(text, 17) <= 60
+  );
+}
+
+function timeError(text: unknown, field: string): CotError {
+  return new CotError(
+    CotErrorCode.TIME,
+    `${field} is ${describeValue(text)}, not a time; give an ISO 8601 UTC time such as 2026-01-31T12:00:00.000Z`,
+    field,
+    text,
+  );
+}
+
 /** Checks a time already in the model (a string) and returns its epoch ms. */
 export function requireTime(text: unknown, field: string): number {
   const ms = typeof text === 'string' ? parseTime(text) : NaN;
-  if (Number.isNaN(ms)) {
-    throw new CotError(
-      CotErrorCode.TIME,
-      `${field} is ${describeValue(text)}, not a time; give an ISO 8601 UTC time such as 2026-01-31T12:00:00.000Z`,
-      field,
-      text,
-    );
-  }
+  if (Number.isNaN(ms)) throw timeError(text, field);
   return ms;
+}
+
+/** Checks a time already in the model (a string) when its value is not needed. */
+export function checkTime(text: unknown, field: string): void {
+  if (typeof text === 'string' && (isUtcFast(text) || !Number.isNaN(parseTime(text)))) return;
+  throw timeError(text, field);
 }
 
 /** Turns a time as a flow author gives it (ISO string, Date, epoch ms) into the model's ISO string. */

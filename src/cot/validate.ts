@@ -1,6 +1,7 @@
+import { COT_VERSION } from './defaults';
 import { CotError, CotErrorCode, describeValue } from './errors';
 import type { CotEvent } from './model';
-import { requireTime } from './time';
+import { checkTime, requireTime } from './time';
 import { assertXmlChars } from './xml-text';
 
 /** `\w+(-\w+)*(;[^;]*)?`, e.g. `a-f-G-U-C`; the optional `;...` suffix carries a qualifier. */
@@ -8,11 +9,13 @@ const TYPE_PATTERN = /^\w+(-\w+)*(;[^;]*)?$/;
 /** `\w(-\w+)*`, e.g. `m-g`, `h-e`, `h-g-i-g-o`. */
 const HOW_PATTERN = /^\w(-\w+)*$/;
 
+const OPTIONAL_TEXT = ['access', 'qos', 'opex'] as const;
+const METRES = ['hae', 'ce', 'le'] as const;
+
 function requireString(value: unknown, field: string, code: CotErrorCode, what: string): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new CotError(code, `${field} is ${describeValue(value)}; ${what}`, field, value);
   }
-  assertXmlChars(value, field);
   return value;
 }
 
@@ -38,14 +41,21 @@ export interface ValidateOptions {
 
 /** Checks everything but the detail, which the serializer checks as it writes. */
 export function validateEvent(event: CotEvent, options: ValidateOptions): void {
-  requireString(event.uid, 'uid', CotErrorCode.MISSING_UID, 'every event needs a non-empty uid');
+  assertXmlChars(
+    requireString(event.uid, 'uid', CotErrorCode.MISSING_UID, 'every event needs a non-empty uid'),
+    'uid',
+  );
   const type = requireString(
     event.type,
     'type',
     CotErrorCode.MISSING_TYPE,
     'every event needs a type such as a-f-G-U-C',
   );
-  if (!TYPE_PATTERN.test(type)) {
+  // The patterns admit only word characters and dashes, except after a type's `;`: only text that
+  // fails them, or a qualifier, can hold a character XML cannot carry (reported as such first).
+  const typeMatches = TYPE_PATTERN.test(type);
+  if (!typeMatches || type.includes(';')) assertXmlChars(type, 'type');
+  if (!typeMatches) {
     throw new CotError(
       CotErrorCode.TYPE,
       `type ${describeValue(type)} is not a CoT type; use dash-separated parts such as a-f-G-U-C`,
@@ -55,6 +65,7 @@ export function validateEvent(event: CotEvent, options: ValidateOptions): void {
   }
   const how = requireString(event.how, 'how', CotErrorCode.HOW, 'give a how such as m-g or h-e');
   if (!HOW_PATTERN.test(how)) {
+    assertXmlChars(how, 'how');
     throw new CotError(
       CotErrorCode.HOW,
       `how ${describeValue(how)} is not a CoT how; use dash-separated parts such as m-g or h-e`,
@@ -62,20 +73,27 @@ export function validateEvent(event: CotEvent, options: ValidateOptions): void {
       how,
     );
   }
-  requireString(event.version, 'version', CotErrorCode.INPUT, 'use "2.0"');
-  const time = requireTime(event.time, 'time');
-  // Almost every sender writes start equal to time: read that text once.
-  const start = event.start === event.time ? time : requireTime(event.start, 'start');
-  const stale = requireTime(event.stale, 'stale');
-  if (options.staleOrder && stale < start) {
-    throw new CotError(
-      CotErrorCode.STALE_BEFORE_START,
-      `stale ${event.stale} is before start ${event.start}; an event must stay valid for some time`,
-      'stale',
-      event.stale,
-    );
+  const version = requireString(event.version, 'version', CotErrorCode.INPUT, 'use "2.0"');
+  if (version !== COT_VERSION) assertXmlChars(version, 'version');
+  if (options.staleOrder) {
+    const time = requireTime(event.time, 'time');
+    // Almost every sender writes start equal to time: read that text once.
+    const start = event.start === event.time ? time : requireTime(event.start, 'start');
+    const stale = requireTime(event.stale, 'stale');
+    if (stale < start) {
+      throw new CotError(
+        CotErrorCode.STALE_BEFORE_START,
+        `stale ${event.stale} is before start ${event.start}; an event must stay valid for some time`,
+        'stale',
+        event.stale,
+      );
+    }
+  } else {
+    checkTime(event.time, 'time');
+    if (event.start !== event.time) checkTime(event.start, 'start');
+    checkTime(event.stale, 'stale');
   }
-  for (const optional of ['access', 'qos', 'opex'] as const) {
+  for (const optional of OPTIONAL_TEXT) {
     const value = event[optional];
     if (value === undefined) continue;
     if (typeof value !== 'string') {
@@ -99,7 +117,7 @@ export function validateEvent(event: CotEvent, options: ValidateOptions): void {
   }
   requireCoordinate(point.lat, 'lat');
   requireCoordinate(point.lon, 'lon');
-  for (const field of ['hae', 'ce', 'le'] as const) {
+  for (const field of METRES) {
     const value = point[field];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new CotError(

@@ -308,9 +308,7 @@ export class CotFramer {
         this.oversize(length, frame);
         this.resetFrame();
         this.state = SEARCH;
-        return candidate === undefined
-          ? undefined
-          : [frame.subarray(candidate), chunk.subarray(i + 1)];
+        return candidate === undefined ? undefined : [frame.subarray(candidate), chunk.subarray(i + 1)];
       }
       const frame = this.frameBytes(chunk, start, i + 1);
       const candidate = this.candidates[0];
