@@ -33,16 +33,33 @@ const BOM = 0xfeff;
 type Attributes = Record<string, string>;
 
 /**
- * sax's state machine position: not in its typings, but a plain field of every parser since sax 1.0, and
- * `sax.STATE` is exported. Should a future sax drop either, tentative frames are simply never accepted
- * and every event takes the byte scanner's path: slower, still right (a test fails loudly if that happens).
+ * What this reader reads of sax beyond its typings: plain fields of every parser since sax 1.0 (`state`,
+ * `tag`, `tags`) and the exported `sax.STATE`. Reading them spares a close-tag callback per element,
+ * which costs more than everything else this reader does. Should a future sax drop them, tentative
+ * frames are never accepted and text is not read: the tests fail loudly rather than slowly.
  */
-const SAX_TEXT_STATE: number | undefined = (sax as unknown as { STATE?: Record<string, number> }).STATE?.TEXT;
-
-function saxState(parser: sax.SAXParser): number | undefined {
-  const state = (parser as unknown as { state?: unknown }).state;
-  return typeof state === 'number' ? state : undefined;
+interface SaxInternals {
+  state?: unknown;
+  tag?: sax.Tag;
+  tags?: sax.Tag[];
 }
+
+const SAX_STATES = (sax as unknown as { STATE?: Record<string, number> }).STATE;
+const SAX_TEXT_STATE = SAX_STATES?.TEXT;
+const SAX_CLOSE_TAG_STATE = SAX_STATES?.CLOSE_TAG;
+const NO_TAGS: sax.Tag[] = [];
+
+function internals(parser: sax.SAXParser): SaxInternals {
+  return parser as unknown as SaxInternals;
+}
+
+/**
+ * Markup sax lets through but the byte scanner breaks an event at: whitespace right after `<` or `</`,
+ * and `<![` not followed by `CDATA[` (sax takes `<![cdata[` in any case). A tentative frame holding
+ * one goes back to the byte scanner; the same text inside a value or comment is harmless there, and
+ * only costs that frame the slower path.
+ */
+const SAX_ONLY_ACCEPTS = /<(?:\/?[\t\n\r ]|!\[(?!CDATA\[))/;
 
 /** Thrown inside sax callbacks to end the reading of a tentative frame that is not one event. */
 class NotOneEvent extends Error {
@@ -52,27 +69,29 @@ class NotOneEvent extends Error {
 }
 
 /**
- * Turns sax callbacks into the model. Two ways to use it:
+ * Turns sax callbacks into the model. Three ways to use it:
  * - `read(xml)`: one whole document (parseCot); the sax parser is closed and reset after each.
  * - `readFrame(xml)`: one event framed out of a stream; the sax parser stays open inside a wrapper
  *   element between events, which spares the reset of a sax parser per event.
+ * - `readTentativeFrames(xmls)`: events cut out of a stream unchecked, confirmed or refused as a whole.
  */
 export class EventReader {
   private parser!: sax.SAXParser;
   /** Element depth of `<event>` minus one: 0 for a document, 1 inside the stream wrapper. */
   private readonly base: number;
-  private depth = 0;
   private root: Attributes | undefined;
-  private closed = false;
   private point: Attributes | undefined;
   private detail: CotElement | undefined;
-  /** Open elements inside `<detail>`, `detail` itself first, with their text so far. */
-  private stack: CotElement[] = [];
-  private texts: string[] = [];
-  /** Depth below which a subtree is ignored (children of point, unknown children of event). */
-  private ignoreBelow = Infinity;
-  /** Reading tentative frames: where their results go. Anything but one event element per frame ends the reading. */
-  private results: Array<CotEvent | CotError> | undefined;
+  /**
+   * The detail element last opened at each depth (detail itself at 2), undefined where that element is
+   * not kept (point, unknown children of event and everything under them). The one at depth d - 1 is
+   * the parent of whatever opens at depth d.
+   */
+  private elements: Array<CotElement | undefined> = [];
+  /** Text seen so far directly inside each kept element; set as `_text` once the event is read. */
+  private texts = new Map<CotElement, string>();
+  /** Reading a tentative frame: anything but exactly one event element ends the reading. */
+  private tentative = false;
 
   constructor(mode: 'document' | 'stream' = 'document') {
     this.base = mode === 'stream' ? 1 : 0;
@@ -82,12 +101,12 @@ export class EventReader {
   private startParser(): void {
     const parser = sax.parser(true, SAX_OPTIONS);
     parser.onopentag = (tag) => this.open(tag as sax.Tag);
-    parser.onclosetag = () => this.close();
     parser.ontext = (text) => this.text(text);
     parser.oncdata = (text) => this.text(text);
     parser.onsgmldeclaration = () => {
-      // Only a tentative frame can hold one: the byte scanner refuses `<!` that is not a comment or CDATA.
-      throw new NotOneEvent();
+      // The byte scanner refuses `<!` that is neither a comment nor CDATA: a tentative frame with one
+      // must go back to it. A document keeps sax's leniency.
+      if (this.tentative) throw new NotOneEvent();
     };
     parser.ondoctype = () => {
       throw new CotError(
@@ -99,18 +118,22 @@ export class EventReader {
       throw new CotError(CotErrorCode.XML, `not well-formed XML: ${error.message.split('\n')[0]}`);
     };
     this.parser = parser;
-    this.depth = 0;
     if (this.base === 1) parser.write('<stream>');
   }
 
   private reset(): void {
-    this.depth = this.base;
     this.root = this.point = this.detail = undefined;
-    this.closed = false;
-    // A complete event leaves both empty; only a failed one needs fresh ones.
-    if (this.stack.length > 0) this.stack = [];
-    if (this.texts.length > 0) this.texts = [];
-    this.ignoreBelow = Infinity;
+    if (this.texts.size > 0) this.texts.clear();
+  }
+
+  /** Open elements, the stream wrapper included. */
+  private openTags(): sax.Tag[] {
+    return internals(this.parser).tags ?? NO_TAGS;
+  }
+
+  /** The event's root element has been read to its end. */
+  private rootClosed(): boolean {
+    return this.root !== undefined && this.openTags().length === this.base;
   }
 
   read(xml: string): CotEvent {
@@ -129,14 +152,14 @@ export class EventReader {
       this.startParser();
       throw error;
     }
-    if (!this.closed || !this.root) {
+    if (!this.rootClosed()) {
       this.startParser();
       throw new CotError(
         CotErrorCode.XML,
         'not well-formed XML: the event does not end where its </event> is',
       );
     }
-    return this.toEvent(this.root);
+    return this.toEvent(this.root as Attributes);
   }
 
   /**
@@ -146,78 +169,87 @@ export class EventReader {
    */
   readTentativeFrames(xmls: string[]): Array<CotEvent | CotError> | undefined {
     const results: Array<CotEvent | CotError> = [];
-    this.results = results;
+    this.tentative = true;
     try {
       for (const xml of xmls) {
+        if (SAX_ONLY_ACCEPTS.test(xml)) throw new NotOneEvent();
         this.reset();
         this.parser.write(xml);
         // Its last bytes closed its event only if sax is back in plain content: were they inside a
         // comment, CDATA or a tag after an earlier close, sax would be in the middle of that.
-        const state = saxState(this.parser);
-        if (!this.closed || state === undefined || state !== SAX_TEXT_STATE) throw new NotOneEvent();
+        const state = internals(this.parser).state;
+        if (!this.rootClosed() || typeof state !== 'number' || state !== SAX_TEXT_STATE)
+          throw new NotOneEvent();
+        results.push(this.tryToEvent(this.root as Attributes));
       }
     } catch (error) {
+      this.tentative = false;
       if (!(error instanceof CotError) && !(error instanceof NotOneEvent)) throw error;
       this.startParser();
       return undefined;
-    } finally {
-      this.results = undefined;
     }
+    this.tentative = false;
     return results;
   }
 
   private open(tag: sax.Tag): void {
-    if (this.results !== undefined) this.checkTentative(tag);
-    const depth = ++this.depth - this.base;
-    if (depth <= 0) return; // the stream wrapper
-    if (depth > this.ignoreBelow) return;
-    const attributes = tag.attributes as Attributes;
-    if (depth === 1) {
-      if (tag.name !== 'event') {
-        throw new CotError(
-          CotErrorCode.NOT_EVENT,
-          `the root element is <${tag.name}>, not <event>`,
-          undefined,
-          tag.name,
-        );
-      }
-      this.root = attributes;
-    } else if (this.stack.length > 0) {
-      this.openInDetail(tag.name, attributes);
-    } else if (depth === 2 && tag.name === 'point' && !this.point) {
-      this.point = attributes;
-      this.ignoreBelow = depth;
-    } else if (depth === 2 && tag.name === 'detail' && !this.detail) {
-      this.detail = attributes as CotElement;
-      this.checkAttributeNames(attributes);
-      this.stack.push(this.detail);
-      this.texts.push('');
-    } else {
-      this.ignoreBelow = depth;
+    // sax has already put this tag on its stack.
+    const depth = this.openTags().length - this.base;
+    if (this.tentative) this.checkTentative(tag, depth);
+    if (depth <= 1) {
+      if (depth === 1) this.openRoot(tag);
+      return; // depth 0: the stream wrapper
     }
+    const attributes = tag.attributes as Attributes;
+    if (depth === 2) {
+      if (tag.name === 'point' && !this.point) {
+        this.point = attributes;
+        this.elements[2] = undefined;
+      } else if (tag.name === 'detail' && !this.detail) {
+        this.checkAttributeNames(attributes);
+        this.detail = attributes as CotElement;
+        this.elements[2] = this.detail;
+      } else {
+        this.elements[2] = undefined;
+      }
+      return;
+    }
+    const parent = this.elements[depth - 1];
+    this.elements[depth] = parent === undefined ? undefined : this.openInDetail(parent, tag.name, attributes);
+  }
+
+  private openRoot(tag: sax.Tag): void {
+    if (tag.name !== 'event') {
+      throw new CotError(
+        CotErrorCode.NOT_EVENT,
+        `the root element is <${tag.name}>, not <event>`,
+        undefined,
+        tag.name,
+      );
+    }
+    this.root = tag.attributes as Attributes;
   }
 
   /** A root that closes itself, a second root in one frame, or an event inside an event: not one event. */
-  private checkTentative(tag: sax.Tag): void {
-    if (this.depth !== this.base) {
+  private checkTentative(tag: sax.Tag, depth: number): void {
+    if (depth > 1) {
       if (tag.name === 'event') throw new NotOneEvent();
-    } else if (tag.isSelfClosing || this.root !== undefined) {
+    } else if (depth < 1 || tag.isSelfClosing || this.root !== undefined) {
       throw new NotOneEvent();
     }
   }
 
-  /** The event just closed, or what is wrong with it: one bad event among several read together. */
-  private tryToEvent(): CotEvent | CotError {
+  /** The event just read, or what is wrong with it: one bad event among several read together. */
+  private tryToEvent(root: Attributes): CotEvent | CotError {
     try {
-      if (!this.root) throw new CotError(CotErrorCode.XML, 'no XML element found; expected <event ...>');
-      return this.toEvent(this.root);
+      return this.toEvent(root);
     } catch (error) {
       if (error instanceof CotError) return error;
       throw error;
     }
   }
 
-  private openInDetail(name: string, attributes: Attributes): void {
+  private openInDetail(parent: CotElement, name: string, attributes: Attributes): CotElement {
     this.checkAttributeNames(attributes);
     if (name === '_text' || name === '__proto__') {
       throw new CotError(
@@ -226,7 +258,6 @@ export class EventReader {
         name,
       );
     }
-    const parent = this.stack[this.stack.length - 1] as CotElement;
     const element = attributes as CotElement;
     const existing = parent[name];
     if (existing === undefined) parent[name] = element;
@@ -239,8 +270,7 @@ export class EventReader {
         name,
       );
     }
-    this.stack.push(element);
-    this.texts.push('');
+    return element;
   }
 
   private checkAttributeNames(attributes: Attributes): void {
@@ -253,33 +283,31 @@ export class EventReader {
     }
   }
 
-  private close(): void {
-    if (this.results !== undefined && this.closed) throw new NotOneEvent();
-    const depth = this.depth-- - this.base;
-    if (depth === 1) {
-      this.closed = true;
-      if (this.results !== undefined) this.results.push(this.tryToEvent());
-    }
-    if (depth > this.ignoreBelow) return;
-    if (depth === this.ignoreBelow) {
-      this.ignoreBelow = Infinity;
-      return;
-    }
-    if (this.stack.length > 0 && depth >= 2) {
-      const element = this.stack.pop() as CotElement;
-      const text = this.texts.pop() as string;
-      // Whitespace-only text is pretty-printing, not content.
-      if (text !== '' && !WHITESPACE_ONLY.test(text)) element._text = text;
-    }
-  }
-
+  /**
+   * Text directly inside an element. sax hands it over before the next tag: before an opening tag the
+   * element is still the innermost open one; before a closing tag sax has already taken it off its
+   * stack and holds it as the current tag.
+   */
   private text(text: string): void {
-    if (this.stack.length > 0 && this.depth - this.base <= this.ignoreBelow) {
-      this.texts[this.texts.length - 1] += text;
-    }
+    const parser = internals(this.parser);
+    const closing = parser.state === SAX_CLOSE_TAG_STATE;
+    const tags = parser.tags ?? NO_TAGS;
+    const owner = closing ? parser.tag : tags[tags.length - 1];
+    // Text flushed as sax reports an error comes with no owner, or a stale one: the error ends the reading.
+    if (owner === undefined || owner === null) return;
+    const depth = tags.length + (closing ? 1 : 0) - this.base;
+    const element = this.elements[depth];
+    if (depth < 2 || element === undefined || element !== owner.attributes) return;
+    const before = this.texts.get(element);
+    this.texts.set(element, before === undefined ? text : before + text);
   }
 
   private toEvent(root: Attributes): CotEvent {
+    if (this.texts.size > 0) {
+      // Whitespace-only text is pretty-printing, not content.
+      for (const [element, text] of this.texts) if (!WHITESPACE_ONLY.test(text)) element._text = text;
+      this.texts.clear();
+    }
     // An event with neither uid nor type is reported for those first: they say what it is.
     if (!root.uid)
       throw new CotError(CotErrorCode.MISSING_UID, 'the event has no uid attribute', 'uid', root.uid);

@@ -380,6 +380,8 @@ export class CotFramer {
     };
 
     let runEnd = 0;
+    /** No `</event>` lies in this chunk from here on (a run's search found none); -1 when unknown. */
+    let noCloseFrom = -1;
     /**
      * Events that follow chunk position `from` with nothing but whitespace between them, each with its
      * `</event>` in this chunk and within the cap; sets runEnd to the end of the last.
@@ -392,6 +394,7 @@ export class CotFramer {
         while (s < n && isSpace(chunk[s] as number)) s++;
         if (s + EVENT_TAG.length >= n || !isEventTagAt(chunk, s)) break;
         const close = chunk.indexOf(EVENT_CLOSE, s + EVENT_TAG.length);
+        if (close < 0) noCloseFrom = s + EVENT_TAG.length;
         if (close < 0 || close + EVENT_CLOSE.length - s > this.maxFrameBytes) break;
         at = close + EVENT_CLOSE.length;
         run.push(chunk.subarray(s, at));
@@ -485,7 +488,7 @@ export class CotFramer {
             }
           }
           if (end < 0 && k < n) {
-            const at = chunk.indexOf(EVENT_CLOSE, k);
+            const at = noCloseFrom >= 0 && k >= noCloseFrom ? -1 : chunk.indexOf(EVENT_CLOSE, k);
             if (at >= 0) {
               end = at + EVENT_CLOSE.length;
             } else {
