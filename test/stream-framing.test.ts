@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StreamErrorCode, StreamParser } from '../src/index';
+import { parseCot, StreamErrorCode, StreamParser } from '../src/index';
 import { codes, describeItem, ev, feed, feedInChunks, uids } from './helpers/stream';
 
 /** Every framing case is also fed one byte at a time and cut at every position: the result must not change. */
@@ -78,6 +78,18 @@ describe('framing as real senders do it', () => {
     assert.ok(first?.kind === 'event');
     assert.equal((first.event.detail?.contact as { callsign: string }).callsign, text);
     check(stream, ['a', 'b']);
+  });
+  it('markup sax accepts is accepted as parseCot accepts it: `< x/>`, `</ x>`, `<![cdata[`', () => {
+    for (const detail of [
+      '<remarks>< b/></remarks>',
+      '<remarks>x</ remarks>',
+      '<remarks><![cdata[ </event> ]]></remarks>',
+      '<remarks><![CData[x]]></remarks>',
+    ]) {
+      assert.equal(parseCot(ev('a', detail)).uid, 'a', detail);
+      check(ev('a', detail) + ev('b'), ['a', 'b']);
+    }
+    check(ev('a').replace('</event>', '</ event>') + ev('b'), ['a', 'b']);
   });
   it('a byte-order mark before the first event', () =>
     check(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(ev('a'))]), ['a']));

@@ -53,14 +53,6 @@ function internals(parser: sax.SAXParser): SaxInternals {
   return parser as unknown as SaxInternals;
 }
 
-/**
- * Markup sax lets through but the byte scanner breaks an event at: whitespace right after `<` or `</`,
- * and `<![` not followed by `CDATA[` (sax takes `<![cdata[` in any case). A tentative frame holding
- * one goes back to the byte scanner; the same text inside a value or comment is harmless there, and
- * only costs that frame the slower path.
- */
-const SAX_ONLY_ACCEPTS = /<(?:\/?[\t\n\r ]|!\[(?!CDATA\[))/;
-
 /** Thrown inside sax callbacks to end the reading of a tentative frame that is not one event. */
 class NotOneEvent extends Error {
   constructor() {
@@ -172,7 +164,6 @@ export class EventReader {
     this.tentative = true;
     try {
       for (const xml of xmls) {
-        if (SAX_ONLY_ACCEPTS.test(xml)) throw new NotOneEvent();
         this.reset();
         this.parser.write(xml);
         // Its last bytes closed its event only if sax is back in plain content: were they inside a

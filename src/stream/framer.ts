@@ -64,6 +64,12 @@ function isEventTagAt(chunk: Buffer, p: number): boolean {
   return isNameEnd(chunk[p + EVENT_TAG.length] as number);
 }
 
+/** Byte `at` of `[CDATA[`, its letters in either case as sax reads them. */
+function isCdataByte(b: number, at: number): boolean {
+  const want = CDATA_OPEN[at] as number;
+  return b === want || (want >= 0x41 && want <= 0x5a && b === (want | 0x20));
+}
+
 function isNameStart(b: number): boolean {
   return (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || b === 0x5f || b === 0x3a || b >= 0x80;
 }
@@ -620,7 +626,9 @@ export class CotFramer {
           } else if (isNameStart(b)) {
             this.nameMatch = b === EVENT_NAME[0] ? 1 : -1;
             this.state = OPEN_NAME;
-          } else {
+          } else if (!isSpace(b)) {
+            // Whitespace after `<` is let through: sax reads `< point/>` as `<point/>`, and an event
+            // parseCot accepts must not be refused by the stream.
             const replay = broken(
               StreamErrorCode.MALFORMED,
               `"<" followed by byte 0x${b.toString(16)} in content`,
@@ -663,6 +671,10 @@ export class CotFramer {
           i++;
           continue;
         case CLOSE_NAME:
+          if (this.nameMatch === 0 && isSpace(b)) {
+            i++; // whitespace before the name: sax reads `</ event>` as `</event>`, so do we
+            continue;
+          }
           if (b === GT || isSpace(b)) {
             const closesEvent = this.nameMatch === 5;
             if (b === GT) {
@@ -714,7 +726,7 @@ export class CotFramer {
               this.markup = 0;
               this.state = COMMENT;
             }
-          } else if (this.markupKind === 2 && b === CDATA_OPEN[this.markup]) {
+          } else if (this.markupKind === 2 && isCdataByte(b, this.markup)) {
             this.markup++;
             if (this.markup === CDATA_OPEN.length) {
               this.markup = 0;
