@@ -46,6 +46,12 @@ const CDATA_OPEN = Buffer.from('[CDATA[', 'latin1');
 /** Inputs to scan again, in order. */
 type Replay = Buffer[];
 
+const NO_BYTES = Buffer.alloc(0);
+/** First size of the buffer that holds an event across chunks: a typical event fits. */
+const HELD_MIN_BYTES = 4096;
+/** Above this, the held-bytes buffer is let go once its event is done, so one huge event is not held forever. */
+const HELD_KEEP_BYTES = 64 * 1024;
+
 /** How much of a broken event or of skipped bytes is kept for the report. */
 const PREVIEW_BYTES = 80;
 
@@ -125,8 +131,11 @@ export class CotFramer {
   private state = SEARCH;
   /** Bytes of `<event` matched so far in SEARCH, and of the candidate matcher inside an event. */
   private match = 0;
-  /** The current frame's bytes from earlier chunks (copied), and their total length. */
-  private parts: Buffer[] = [];
+  /**
+   * The current frame's bytes from earlier chunks, copied into one reused buffer (so the chunks
+   * themselves can be freed), and how many of its bytes are in use.
+   */
+  private held: Buffer = NO_BYTES;
   private savedBytes = 0;
   /** False after the frame outgrew the cap: scan on to its end without keeping bytes. */
   private keeping = true;
@@ -152,6 +161,12 @@ export class CotFramer {
   private checkNext = false;
   /** In FAST: bytes of `</event>` matched at the end of the previous chunk. */
   private closeMatch = 0;
+  /** While scanning a chunk: where the current frame's bytes begin in it (0 when it began in an earlier one). */
+  private start = 0;
+  /** While scanning a chunk: where the last run of events handed over ends. */
+  private runEnd = 0;
+  /** While scanning a chunk: no `</event>` lies in it from here on (a run's search found none); -1 when unknown. */
+  private noCloseFrom = -1;
   /** Tentative frames to hand over one at a time: a run that held them was refused. */
   private singleFrames = 0;
   /** In FAST, once a chunk ended before `</event>`: how far the root's start tag has been read. */
@@ -189,7 +204,7 @@ export class CotFramer {
     while (this.state === FAST) {
       // An event still open at the end: let the byte scanner say what is wrong with it (each pass
       // cuts at least one event, the next may be tentative again).
-      const held = Buffer.concat(this.parts);
+      const held = Buffer.from(this.heldBytes());
       this.resetFrame();
       this.state = SEARCH;
       this.match = 0;
@@ -197,7 +212,7 @@ export class CotFramer {
       this.push(held);
     }
     if (this.state !== SEARCH && this.state !== SEARCH_PI) {
-      const frame = this.keeping ? Buffer.concat(this.parts) : Buffer.alloc(0);
+      const frame = this.keeping ? Buffer.from(this.heldBytes()) : NO_BYTES;
       const candidate = this.keeping ? this.candidates[0] : undefined;
       if (this.keeping) {
         this.sink.problem(
@@ -226,10 +241,10 @@ export class CotFramer {
     this.rootTagEnded = false;
     this.rootQuote = 0;
     this.rootSlash = false;
-    this.parts = [];
     this.savedBytes = 0;
+    if (this.held.length > HELD_KEEP_BYTES) this.held = NO_BYTES;
     this.keeping = true;
-    this.candidates = [];
+    if (this.candidates.length > 0) this.candidates = [];
     this.candidateMatch = 0;
   }
 
@@ -256,10 +271,32 @@ export class CotFramer {
     this.skippedPreview = [];
   }
 
-  /** The frame so far: saved parts plus this chunk from `start` up to (not including) `end`. */
+  /** The frame so far, a buffer of its own or a view of the chunk: held bytes plus chunk[start, end). */
   private frameBytes(chunk: Buffer, start: number, end: number): Buffer {
-    const tail = chunk.subarray(start, end);
-    return this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail]);
+    if (this.savedBytes === 0) return chunk.subarray(start, end);
+    const frame = Buffer.allocUnsafe(this.savedBytes + (end - start));
+    this.held.copy(frame, 0, 0, this.savedBytes);
+    chunk.copy(frame, this.savedBytes, start, end);
+    return frame;
+  }
+
+  /** The held bytes: a view of the reused buffer, valid until the next hold(). */
+  private heldBytes(): Buffer {
+    return this.held.subarray(0, this.savedBytes);
+  }
+
+  /** Appends bytes[from, to) to the held bytes. */
+  private hold(bytes: Buffer, from: number, to: number): void {
+    const needed = this.savedBytes + (to - from);
+    if (needed > this.held.length) {
+      const grown = Buffer.allocUnsafe(
+        Math.max(needed, Math.min(this.held.length * 2 || HELD_MIN_BYTES, this.maxFrameBytes)),
+      );
+      this.held.copy(grown, 0, 0, this.savedBytes);
+      this.held = grown;
+    }
+    bytes.copy(this.held, this.savedBytes, from, to);
+    this.savedBytes = needed;
   }
 
   /**
@@ -270,167 +307,16 @@ export class CotFramer {
   private scan(chunk: Buffer): Replay | undefined {
     const n = chunk.length;
     let i = 0;
-    /** Where the current frame's bytes begin in this chunk (0 when it began in an earlier one). */
-    let start = 0;
-
-    /** Offset within the frame of position p of this chunk. */
-    const offsetAt = (p: number): number => this.savedBytes + (p - start);
-
-    /**
-     * Something broke inside the frame at position i. Report it; restart at the first candidate if one
-     * was seen, else resume searching at i.
-     */
-    const broken = (code: StreamErrorCode, why: string): Replay | undefined => {
-      const frame = this.keeping ? this.frameBytes(chunk, start, i) : undefined;
-      if (frame !== undefined) {
-        this.sink.problem(
-          code,
-          `${why}; the event (${frame.length} bytes so far) is skipped`,
-          frame.length,
-          frame.subarray(0, PREVIEW_BYTES),
-        );
-      }
-      const candidate = frame !== undefined ? this.candidates[0] : undefined;
-      this.resetFrame();
-      this.state = SEARCH;
-      this.match = 0;
-      if (frame !== undefined && candidate !== undefined) {
-        return [frame.subarray(candidate), chunk.subarray(i)];
-      }
-      return undefined;
-    };
-
-    /** A frame ends at position i (its last byte). Returns a replay buffer when recovery needs one. */
-    const complete = (): Replay | undefined => {
-      const length = offsetAt(i + 1);
-      if (!this.keeping) {
-        this.resetFrame();
-        this.state = SEARCH;
-        return undefined;
-      }
-      if (length > this.maxFrameBytes) {
-        const frame = this.frameBytes(chunk, start, i + 1);
-        const candidate = this.candidates[0];
-        this.oversize(length, frame);
-        this.resetFrame();
-        this.state = SEARCH;
-        return candidate === undefined ? undefined : [frame.subarray(candidate), chunk.subarray(i + 1)];
-      }
-      const frame = this.frameBytes(chunk, start, i + 1);
-      const candidate = this.candidates[0];
-      this.resetFrame();
-      this.state = SEARCH;
-      const accepted = this.sink.frame(frame, 'xml');
-      if (!accepted && candidate !== undefined) {
-        return [frame.subarray(candidate), chunk.subarray(i + 1)];
-      }
-      return undefined;
-    };
-
-    /** Starts a frame whose `<event` began at chunk position p, or in an earlier chunk when p < 0. */
-    const beginFrame = (p: number, bytesBefore: number): void => {
-      this.flushSkipped();
-      this.resetFrame();
-      if (p >= 0) {
-        start = p;
-      } else {
-        // The bytes before this chunk were exactly the start of `<event`: no need to have kept them.
-        this.parts = [EVENT_TAG.subarray(0, bytesBefore)];
-        this.savedBytes = bytesBefore;
-        start = 0;
-      }
-      this.rootTag = true;
-      this.slash = false;
-      this.state = this.tentativeFrames && !this.checkNext ? FAST : TAG;
-      this.checkNext = false;
-    };
-
-    /**
-     * Gives the bytes of a tentative frame, from its start up to chunk position `end`, back to the byte
-     * scanner, followed by the rest of this input.
-     */
-    const rescan = (end: number): Replay => {
-      const frame = this.frameBytes(chunk, start, end);
-      this.resetFrame();
-      this.state = SEARCH;
-      this.match = 0;
-      this.checkNext = true;
-      return [frame, chunk.subarray(end)];
-    };
-
-    /**
-     * A tentative frame ends just before chunk position `end`. Hands it over, with the events that
-     * follow it back to back in this chunk. Returns where scanning goes on, or a replay.
-     */
-    const tentative = (end: number): number | Replay => {
-      if (offsetAt(end) > this.maxFrameBytes) return rescan(end);
-      const first = this.frameBytes(chunk, start, end);
-      if (this.singleFrames === 0) {
-        const run = collectRun(end);
-        if (run.length > 0) {
-          run.unshift(first);
-          if (this.sink.tentative(run)) {
-            this.resetFrame();
-            this.state = SEARCH;
-            return runEnd;
-          }
-          this.singleFrames = run.length - 1; // first is handed over alone just below
-        }
-      } else {
-        this.singleFrames--;
-      }
-      if (!this.sink.tentative([first])) return rescan(end);
-      this.resetFrame();
-      this.state = SEARCH;
-      return end;
-    };
-
-    let runEnd = 0;
-    /** No `</event>` lies in this chunk from here on (a run's search found none); -1 when unknown. */
-    let noCloseFrom = -1;
-    /**
-     * Events that follow chunk position `from` with nothing but whitespace between them, each with its
-     * `</event>` in this chunk and within the cap; sets runEnd to the end of the last.
-     */
-    const collectRun = (from: number): Buffer[] => {
-      const run: Buffer[] = [];
-      let at = from;
-      while (run.length < MAX_RUN - 1) {
-        let s = at;
-        while (s < n && isSpace(chunk[s] as number)) s++;
-        if (s + EVENT_TAG.length >= n || !isEventTagAt(chunk, s)) break;
-        const close = chunk.indexOf(EVENT_CLOSE, s + EVENT_TAG.length);
-        if (close < 0) noCloseFrom = s + EVENT_TAG.length;
-        if (close < 0 || close + EVENT_CLOSE.length - s > this.maxFrameBytes) break;
-        at = close + EVENT_CLOSE.length;
-        run.push(chunk.subarray(s, at));
-      }
-      runEnd = at;
-      return run;
-    };
-
-    /** The candidate matcher: notes `<event` + name end seen inside data of the current frame. */
-    const watch = (b: number): void => {
-      const m = this.candidateMatch;
-      if (b === LT) {
-        this.candidateMatch = 1;
-        this.candidateOffset = offsetAt(i);
-      } else if (m === 0) {
-        return;
-      } else if (m < 6) {
-        this.candidateMatch = b === EVENT_TAG[m] ? m + 1 : 0;
-      } else {
-        if (isNameEnd(b) && this.keeping) this.candidates.push(this.candidateOffset);
-        this.candidateMatch = 0;
-      }
-    };
+    this.start = 0;
+    this.noCloseFrom = -1;
 
     while (i < n) {
       const b = chunk[i] as number;
       switch (this.state) {
         case SEARCH: {
           if (this.match === 0) {
-            const lt = chunk.indexOf(LT, i);
+            // Events back to back: the next one starts right here, no search needed.
+            const lt = b === LT ? i : chunk.indexOf(LT, i);
             const stop = lt < 0 ? n : lt;
             for (let k = i; k < stop; k++) this.noteSkipped(chunk[k] as number);
             if (lt < 0) {
@@ -459,8 +345,8 @@ export class CotFramer {
           if (isNameEnd(b)) {
             const at = i - 6;
             this.match = 0;
-            beginFrame(at >= 0 ? at : -1, at >= 0 ? 0 : -at);
-            continue; // b is read again as part of the start tag
+            this.beginFrame(at >= 0 ? at : -1, at >= 0 ? 0 : -at);
+            continue; // b is read again as part of the this.start tag
           }
           for (let k = 0; k < 6; k++) this.noteSkipped(EVENT_TAG[k] as number);
           this.match = 0;
@@ -468,7 +354,7 @@ export class CotFramer {
         }
         case SEARCH_PI:
           if (b === LT) {
-            // Declarations never hold a `<`: this was noise that happened to start with `<?`. Searching
+            // Declarations never hold a `<`: this was noise that happened to this.start with `<?`. Searching
             // on from here keeps it from swallowing the events after it.
             this.noteSkipped(LT);
             this.noteSkipped(QUESTION);
@@ -494,7 +380,7 @@ export class CotFramer {
             }
           }
           if (end < 0 && k < n) {
-            const at = noCloseFrom >= 0 && k >= noCloseFrom ? -1 : chunk.indexOf(EVENT_CLOSE, k);
+            const at = this.noCloseFrom >= 0 && k >= this.noCloseFrom ? -1 : chunk.indexOf(EVENT_CLOSE, k);
             if (at >= 0) {
               end = at + EVENT_CLOSE.length;
             } else {
@@ -508,13 +394,13 @@ export class CotFramer {
             }
           }
           if (end < 0) {
-            // The event goes on into the next chunk, unless its start tag closed it (`<event .../>`):
+            // The event goes on into the next chunk, unless its this.start tag closed it (`<event .../>`):
             // then the byte scanner must cut it now rather than wait for a `</event>` that is not its own.
-            if (!this.rootTagEnded && this.scanRootTag(chunk, i, n)) return rescan(n);
+            if (!this.rootTagEnded && this.scanRootTag(chunk, i, n)) return this.rescan(chunk, n);
             i = n;
             continue;
           }
-          const next = tentative(end);
+          const next = this.tentative(chunk, end);
           if (typeof next !== 'number') return next;
           i = next;
           continue;
@@ -558,14 +444,14 @@ export class CotFramer {
           }
           if (b === GT) {
             if (this.rootTag && this.slash) {
-              const replay = complete();
+              const replay = this.completeAt(chunk, i);
               if (replay) return replay;
             } else {
               this.rootTag = false;
               this.state = TEXT;
             }
           } else if (b === LT) {
-            const replay = broken(StreamErrorCode.MALFORMED, 'a "<" inside a tag');
+            const replay = this.broken(chunk, i, StreamErrorCode.MALFORMED, 'a "<" inside a tag');
             if (replay) return replay;
             continue;
           } else {
@@ -578,7 +464,7 @@ export class CotFramer {
           while (i < n) {
             const c = chunk[i] as number;
             if (c === quote) break;
-            if (c === LT || this.candidateMatch !== 0) watch(c);
+            if (c === LT || this.candidateMatch !== 0) this.watch(c, i);
             i++;
           }
           if (i < n) {
@@ -596,7 +482,12 @@ export class CotFramer {
           {
             // Text glued to a closing quote: the quotes are out of step, typically because an event
             // was cut off inside a value and the next event's quotes were read the wrong way round.
-            const replay = broken(StreamErrorCode.MALFORMED, 'text right after a quoted attribute value');
+            const replay = this.broken(
+              chunk,
+              i,
+              StreamErrorCode.MALFORMED,
+              'text right after a quoted attribute value',
+            );
             if (replay) return replay;
           }
           continue;
@@ -607,7 +498,7 @@ export class CotFramer {
             continue;
           }
           i = lt;
-          this.tagOffset = offsetAt(i);
+          this.tagOffset = this.offsetAt(i);
           this.state = OPEN;
           i++;
           continue;
@@ -629,7 +520,9 @@ export class CotFramer {
           } else if (!isSpace(b)) {
             // Whitespace after `<` is let through: sax reads `< point/>` as `<point/>`, and an event
             // parseCot accepts must not be refused by the stream.
-            const replay = broken(
+            const replay = this.broken(
+              chunk,
+              i,
               StreamErrorCode.MALFORMED,
               `"<" followed by byte 0x${b.toString(16)} in content`,
             );
@@ -642,10 +535,12 @@ export class CotFramer {
           if (isNameEnd(b)) {
             if (this.nameMatch === 5) {
               // `<event` at the top of the content: the previous event was cut off. Start over here.
-              const at = this.tagOffset - this.savedBytes + start; // chunk position of the `<`
-              const frame = this.keeping ? this.frameBytes(chunk, start, Math.max(at, start)) : undefined;
+              const at = this.tagOffset - this.savedBytes + this.start; // chunk position of the `<`
+              const frame = this.keeping
+                ? this.frameBytes(chunk, this.start, Math.max(at, this.start))
+                : undefined;
               if (frame !== undefined) {
-                const lost = at >= start ? frame : frame.subarray(0, this.tagOffset);
+                const lost = at >= this.start ? frame : frame.subarray(0, this.tagOffset);
                 this.sink.problem(
                   StreamErrorCode.TRUNCATED,
                   `a new <event> began before this one ended (${lost.length} bytes); the cut-off event is skipped`,
@@ -653,7 +548,7 @@ export class CotFramer {
                   lost.subarray(0, PREVIEW_BYTES),
                 );
               }
-              beginFrame(at >= 0 ? at : -1, at >= 0 ? 0 : -at);
+              this.beginFrame(at >= 0 ? at : -1, at >= 0 ? 0 : -at);
               continue;
             }
             this.slash = false;
@@ -662,7 +557,7 @@ export class CotFramer {
             continue;
           }
           if (b === LT) {
-            const replay = broken(StreamErrorCode.MALFORMED, 'a "<" inside a tag name');
+            const replay = this.broken(chunk, i, StreamErrorCode.MALFORMED, 'a "<" inside a tag name');
             if (replay) return replay;
             continue;
           }
@@ -679,7 +574,7 @@ export class CotFramer {
             const closesEvent = this.nameMatch === 5;
             if (b === GT) {
               if (closesEvent) {
-                const replay = complete();
+                const replay = this.completeAt(chunk, i);
                 if (replay) return replay;
               } else {
                 this.state = TEXT;
@@ -692,7 +587,7 @@ export class CotFramer {
             continue;
           }
           if (b === LT) {
-            const replay = broken(StreamErrorCode.MALFORMED, 'a "<" inside an end tag');
+            const replay = this.broken(chunk, i, StreamErrorCode.MALFORMED, 'a "<" inside an end tag');
             if (replay) return replay;
             continue;
           }
@@ -703,13 +598,13 @@ export class CotFramer {
         case CLOSE_REST:
           if (b === GT) {
             if (this.markupKind === 1) {
-              const replay = complete();
+              const replay = this.completeAt(chunk, i);
               if (replay) return replay;
             } else {
               this.state = TEXT;
             }
           } else if (!isSpace(b)) {
-            const replay = broken(StreamErrorCode.MALFORMED, 'text inside an end tag');
+            const replay = this.broken(chunk, i, StreamErrorCode.MALFORMED, 'text inside an end tag');
             if (replay) return replay;
             continue;
           }
@@ -733,7 +628,9 @@ export class CotFramer {
               this.state = CDATA;
             }
           } else {
-            const replay = broken(
+            const replay = this.broken(
+              chunk,
+              i,
               StreamErrorCode.MALFORMED,
               'a "<!" that is neither a comment nor CDATA inside an event',
             );
@@ -749,7 +646,7 @@ export class CotFramer {
             this.candidateMatch = 0;
           } else {
             this.markup = b === DASH ? this.markup + 1 : 0;
-            watch(b);
+            this.watch(b, i);
           }
           i++;
           continue;
@@ -759,7 +656,7 @@ export class CotFramer {
             this.candidateMatch = 0;
           } else {
             this.markup = b === RBRACKET ? this.markup + 1 : 0;
-            watch(b);
+            this.watch(b, i);
           }
           i++;
           continue;
@@ -769,7 +666,7 @@ export class CotFramer {
             this.candidateMatch = 0;
           } else {
             this.markup = b === QUESTION ? 1 : 0;
-            watch(b);
+            this.watch(b, i);
           }
           i++;
           continue;
@@ -778,11 +675,11 @@ export class CotFramer {
 
     // The chunk ended inside a frame: keep its bytes (copied, so the chunk itself can be freed).
     if (this.state !== SEARCH && this.state !== SEARCH_PI && this.keeping) {
-      const held = this.savedBytes + (n - start);
+      const held = this.savedBytes + (n - this.start);
       // Past the cap, the byte scanner decides what is lost and where to resume.
-      if (this.state === FAST && held > this.maxFrameBytes) return rescan(n);
+      if (this.state === FAST && held > this.maxFrameBytes) return this.rescan(chunk, n);
       if (held > this.maxFrameBytes) {
-        const frame = this.frameBytes(chunk, start, n);
+        const frame = this.frameBytes(chunk, this.start, n);
         const candidate = this.candidates[0];
         this.oversize(held, frame);
         if (candidate !== undefined) {
@@ -791,7 +688,6 @@ export class CotFramer {
           this.match = 0;
           return [frame.subarray(candidate)];
         }
-        this.parts = [];
         this.savedBytes = 0;
         this.candidates = [];
         // Inside a value, comment or CDATA the structure is not to be trusted any more: search afresh.
@@ -803,12 +699,162 @@ export class CotFramer {
         } else {
           this.keeping = false;
         }
-      } else if (n > start) {
-        this.parts.push(Buffer.from(chunk.subarray(start, n)));
-        this.savedBytes = held;
+      } else if (n > this.start) {
+        this.hold(chunk, this.start, n);
       }
     }
     return undefined;
+  }
+
+  /** Offset within the frame of position p of the chunk being scanned. */
+  private offsetAt(p: number): number {
+    return this.savedBytes + (p - this.start);
+  }
+
+  /**
+   * Something broke inside the frame at chunk position i. Report it; restart at the first candidate if
+   * one was seen, else resume searching at i.
+   */
+  private broken(chunk: Buffer, i: number, code: StreamErrorCode, why: string): Replay | undefined {
+    const frame = this.keeping ? this.frameBytes(chunk, this.start, i) : undefined;
+    if (frame !== undefined) {
+      this.sink.problem(
+        code,
+        `${why}; the event (${frame.length} bytes so far) is skipped`,
+        frame.length,
+        frame.subarray(0, PREVIEW_BYTES),
+      );
+    }
+    const candidate = frame !== undefined ? this.candidates[0] : undefined;
+    this.resetFrame();
+    this.state = SEARCH;
+    this.match = 0;
+    if (frame !== undefined && candidate !== undefined) {
+      return [frame.subarray(candidate), chunk.subarray(i)];
+    }
+    return undefined;
+  }
+
+  /** A frame ends at chunk position i (its last byte). Returns a replay when recovery needs one. */
+  private completeAt(chunk: Buffer, i: number): Replay | undefined {
+    const length = this.offsetAt(i + 1);
+    if (!this.keeping) {
+      this.resetFrame();
+      this.state = SEARCH;
+      return undefined;
+    }
+    if (length > this.maxFrameBytes) {
+      const frame = this.frameBytes(chunk, this.start, i + 1);
+      const candidate = this.candidates[0];
+      this.oversize(length, frame);
+      this.resetFrame();
+      this.state = SEARCH;
+      return candidate === undefined ? undefined : [frame.subarray(candidate), chunk.subarray(i + 1)];
+    }
+    const frame = this.frameBytes(chunk, this.start, i + 1);
+    const candidate = this.candidates[0];
+    this.resetFrame();
+    this.state = SEARCH;
+    const accepted = this.sink.frame(frame, 'xml');
+    if (!accepted && candidate !== undefined) {
+      return [frame.subarray(candidate), chunk.subarray(i + 1)];
+    }
+    return undefined;
+  }
+
+  /** Starts a frame whose `<event` began at chunk position p, or in an earlier chunk when p < 0. */
+  private beginFrame(p: number, bytesBefore: number): void {
+    this.flushSkipped();
+    this.resetFrame();
+    if (p >= 0) {
+      this.start = p;
+    } else {
+      // The bytes before this chunk were exactly the start of `<event`: no need to have kept them.
+      this.hold(EVENT_TAG, 0, bytesBefore);
+      this.start = 0;
+    }
+    this.rootTag = true;
+    this.slash = false;
+    this.state = this.tentativeFrames && !this.checkNext ? FAST : TAG;
+    this.checkNext = false;
+  }
+
+  /**
+   * Gives the bytes of a tentative frame, from its start up to chunk position `end`, back to the byte
+   * scanner, followed by the rest of this input.
+   */
+  private rescan(chunk: Buffer, end: number): Replay {
+    const frame = this.frameBytes(chunk, this.start, end);
+    this.resetFrame();
+    this.state = SEARCH;
+    this.match = 0;
+    this.checkNext = true;
+    return [frame, chunk.subarray(end)];
+  }
+
+  /**
+   * A tentative frame ends just before chunk position `end`. Hands it over, with the events that
+   * follow it back to back in this chunk. Returns where scanning goes on, or a replay.
+   */
+  private tentative(chunk: Buffer, end: number): number | Replay {
+    if (this.offsetAt(end) > this.maxFrameBytes) return this.rescan(chunk, end);
+    const first = this.frameBytes(chunk, this.start, end);
+    if (this.singleFrames === 0) {
+      const run = this.collectRun(chunk, end);
+      if (run.length > 0) {
+        run.unshift(first);
+        if (this.sink.tentative(run)) {
+          this.resetFrame();
+          this.state = SEARCH;
+          return this.runEnd;
+        }
+        this.singleFrames = run.length - 1; // first is handed over alone just below
+      }
+    } else {
+      this.singleFrames--;
+    }
+    if (!this.sink.tentative([first])) return this.rescan(chunk, end);
+    this.resetFrame();
+    this.state = SEARCH;
+    return end;
+  }
+
+  /**
+   * Events that follow chunk position `from` with nothing but whitespace between them, each with its
+   * `</event>` in this chunk and within the cap; sets runEnd to the end of the last.
+   */
+  private collectRun(chunk: Buffer, from: number): Buffer[] {
+    const n = chunk.length;
+    const run: Buffer[] = [];
+    let at = from;
+    while (run.length < MAX_RUN - 1) {
+      let s = at;
+      while (s < n && isSpace(chunk[s] as number)) s++;
+      if (s + EVENT_TAG.length >= n || !isEventTagAt(chunk, s)) break;
+      const close = chunk.indexOf(EVENT_CLOSE, s + EVENT_TAG.length);
+      if (close < 0) this.noCloseFrom = s + EVENT_TAG.length;
+      if (close < 0 || close + EVENT_CLOSE.length - s > this.maxFrameBytes) break;
+      at = close + EVENT_CLOSE.length;
+      run.push(chunk.subarray(s, at));
+    }
+    this.runEnd = at;
+    return run;
+  }
+
+  /** The candidate matcher: notes `<event` + name end seen at chunk position i inside data of the frame. */
+  private watch(b: number, i: number): void {
+    const m = this.candidateMatch;
+    if (b === LT) {
+      this.candidateMatch = 1;
+      this.candidateOffset = this.offsetAt(i);
+    } else if (m === 0) {
+      return;
+    } else if (m < 6) {
+      this.candidateMatch = b === EVENT_TAG[m] ? m + 1 : 0;
+    } else {
+      if (isNameEnd(b) && this.keeping) this.candidates.push(this.candidateOffset);
+      this.candidateMatch = 0;
+    }
   }
 
   /**
@@ -816,22 +862,26 @@ export class CotFramer {
    * must take over: the tag closed itself, or a `<` appeared in it.
    */
   private scanRootTag(chunk: Buffer, from: number, to: number): boolean {
+    let quote = this.rootQuote;
+    let slash = this.rootSlash;
     for (let k = from; k < to; k++) {
       const b = chunk[k] as number;
-      if (this.rootQuote !== 0) {
-        if (b === this.rootQuote) this.rootQuote = 0;
+      if (quote !== 0) {
+        if (b === quote) quote = 0;
       } else if (b === DQUOTE || b === SQUOTE) {
-        this.rootQuote = b;
-        this.rootSlash = false;
+        quote = b;
+        slash = false;
       } else if (b === GT) {
         this.rootTagEnded = true;
-        return this.rootSlash;
+        return slash;
       } else if (b === LT) {
         return true;
       } else {
-        this.rootSlash = b === SLASH;
+        slash = b === SLASH;
       }
     }
+    this.rootQuote = quote;
+    this.rootSlash = slash;
     return false;
   }
 
