@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCot } from '../src/index';
+import { parseCot, StreamParser, type StreamItem } from '../src/index';
 
 const T = 'time="2026-01-31T12:00:00Z" start="2026-01-31T12:00:00Z" stale="2026-01-31T12:05:00Z"';
 
@@ -103,5 +103,73 @@ describe('parseCot is lenient where real clients are', () => {
       '<event uid="a" type="a-f-G" time="2026-01-31T12:00:00Z" start="2026-01-31T12:00:00Z" stale="2026-01-01T00:00:00Z"><point lat="1" lon="2"/></event>',
     );
     assert.equal(event.stale, '2026-01-01T00:00:00Z');
+  });
+});
+
+describe('text and model conflicts read the same from a document and from a stream', () => {
+  const wrap = (inside: string, point = '<point lat="1" lon="2"/>'): string =>
+    `<event uid="a" type="a-f-G" ${T}>${point}${inside}</event>`;
+  const outcome = (run: () => unknown): unknown => {
+    try {
+      return run();
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+  };
+  const fromStream = (xml: string, tentativeFrames: boolean): unknown => {
+    const parser = new StreamParser({ tentativeFrames });
+    const items = [...parser.push(Buffer.from(xml)), ...parser.end()];
+    assert.equal(items.length, 1, `one item from ${xml}`);
+    const item = items[0] as StreamItem;
+    return item.kind === 'event' ? item.event.detail : item.kind === 'error' ? item.error.code : item.kind;
+  };
+  const cases: Array<[string, string, unknown]> = [
+    [
+      'text around a child, CDATA and an entity',
+      '<detail><r>a<b/>c<![CDATA[d]]>e&amp;</r></detail>',
+      { r: { b: {}, _text: 'acde&' } },
+    ],
+    [
+      'text after a child closes',
+      '<detail><a><b>x</b>y</a></detail>',
+      { a: { b: { _text: 'x' }, _text: 'y' } },
+    ],
+    ['text directly in detail', '<detail>note<a/></detail>', { _text: 'note', a: {} }],
+    [
+      'text at several depths',
+      '<detail><a>1<b>2<c>3</c></b></a></detail>',
+      { a: { _text: '1', b: { _text: '2', c: { _text: '3' } } } },
+    ],
+    [
+      'text in unknown children of event is not detail',
+      '<foo>bar<baz>q</baz></foo><detail><a>t</a></detail>',
+      { a: { _text: 't' } },
+    ],
+    ['a second detail is ignored, text and all', '<detail><a/></detail><detail>x<b/></detail>', { a: {} }],
+    ['an attribute named _text', '<detail><a _text="x"/></detail>', 'ERR_COT_MODEL_CONFLICT'],
+    ['_text on detail itself', '<detail _text="x"/>', 'ERR_COT_MODEL_CONFLICT'],
+    ['an element named _text', '<detail><_text/></detail>', 'ERR_COT_MODEL_CONFLICT'],
+    [
+      'an attribute and a child of the same name',
+      '<detail><a b="1"><b/></a></detail>',
+      'ERR_COT_MODEL_CONFLICT',
+    ],
+  ];
+  for (const [name, inside, expected] of cases) {
+    it(name, () => {
+      const xml = wrap(inside);
+      assert.deepEqual(
+        outcome(() => parseCot(xml).detail),
+        expected,
+        'parseCot',
+      );
+      assert.deepEqual(fromStream(xml, true), expected, 'stream, tentative frames');
+      assert.deepEqual(fromStream(xml, false), expected, 'stream, byte scanner only');
+    });
+  }
+  it('text inside point is not kept anywhere', () => {
+    const xml = wrap('<detail/>', '<point lat="1" lon="2">x<y>z</y></point>');
+    assert.deepEqual(parseCot(xml).detail, {});
+    assert.deepEqual(fromStream(xml, true), {});
   });
 });

@@ -80,8 +80,14 @@ export class EventReader {
    * the parent of whatever opens at depth d.
    */
   private elements: Array<CotElement | undefined> = [];
-  /** Text seen so far directly inside each kept element; set as `_text` once the event is read. */
-  private texts = new Map<CotElement, string>();
+  /** Text seen so far directly inside kept elements (pairs by index); set as `_text` once the event is read. */
+  private textOwners: CotElement[] = [];
+  private textValues: string[] = [];
+  /**
+   * The text being read contains `_text` somewhere, so an attribute may be named that. Attribute names
+   * hold no entities, so text without it needs no check per element.
+   */
+  private mayNameText = true;
   /** Reading a tentative frame: anything but exactly one event element ends the reading. */
   private tentative = false;
 
@@ -115,7 +121,10 @@ export class EventReader {
 
   private reset(): void {
     this.root = this.point = this.detail = undefined;
-    if (this.texts.size > 0) this.texts.clear();
+    if (this.textOwners.length > 0) {
+      this.textOwners = [];
+      this.textValues = [];
+    }
   }
 
   /** Open elements, the stream wrapper included. */
@@ -130,6 +139,7 @@ export class EventReader {
 
   read(xml: string): CotEvent {
     this.reset();
+    this.mayNameText = xml.includes('_text');
     this.parser.write(xml).close();
     if (!this.root) throw new CotError(CotErrorCode.XML, 'no XML element found; expected <event ...>');
     return this.toEvent(this.root);
@@ -138,6 +148,7 @@ export class EventReader {
   /** One framed `<event>...</event>`. A sax error leaves sax mid-document, so a fresh one takes over. */
   readFrame(xml: string): CotEvent {
     this.reset();
+    this.mayNameText = xml.includes('_text');
     try {
       this.parser.write(xml);
     } catch (error) {
@@ -165,6 +176,7 @@ export class EventReader {
     try {
       for (const xml of xmls) {
         this.reset();
+        this.mayNameText = xml.includes('_text');
         this.parser.write(xml);
         // Its last bytes closed its event only if sax is back in plain content: were they inside a
         // comment, CDATA or a tag after an earlier close, sax would be in the middle of that.
@@ -265,7 +277,7 @@ export class EventReader {
   }
 
   private checkAttributeNames(attributes: Attributes): void {
-    if ('_text' in attributes) {
+    if (this.mayNameText && '_text' in attributes) {
       throw new CotError(
         CotErrorCode.MODEL_CONFLICT,
         'an attribute named _text cannot be held by the JSON model',
@@ -289,15 +301,26 @@ export class EventReader {
     const depth = tags.length + (closing ? 1 : 0) - this.base;
     const element = this.elements[depth];
     if (depth < 2 || element === undefined || element !== owner.attributes) return;
-    const before = this.texts.get(element);
-    this.texts.set(element, before === undefined ? text : before + text);
+    // Text comes in pieces around child elements and CDATA; the owner is nearly always the last one seen.
+    for (let k = this.textOwners.length - 1; k >= 0; k--) {
+      if (this.textOwners[k] === element) {
+        this.textValues[k] += text;
+        return;
+      }
+    }
+    this.textOwners.push(element);
+    this.textValues.push(text);
   }
 
   private toEvent(root: Attributes): CotEvent {
-    if (this.texts.size > 0) {
+    if (this.textOwners.length > 0) {
       // Whitespace-only text is pretty-printing, not content.
-      for (const [element, text] of this.texts) if (!WHITESPACE_ONLY.test(text)) element._text = text;
-      this.texts.clear();
+      for (let k = 0; k < this.textOwners.length; k++) {
+        const text = this.textValues[k] as string;
+        if (!WHITESPACE_ONLY.test(text)) (this.textOwners[k] as CotElement)._text = text;
+      }
+      this.textOwners = [];
+      this.textValues = [];
     }
     // An event with neither uid nor type is reported for those first: they say what it is.
     if (!root.uid)
