@@ -60,6 +60,23 @@ export const EVENT_ATTRIBUTES = [
   'opex',
 ] as const;
 
+/** The detail children of the CoT protocol table, in nearly every event ATAK and TAK servers send. */
+export const PROTOCOL_DETAIL_ELEMENTS = [
+  'contact',
+  '__group',
+  'track',
+  'status',
+  'takv',
+  'precisionlocation',
+  'uid',
+  'remarks',
+  'link',
+  'usericon',
+  'color',
+  'archive',
+  '_flow-tags_',
+] as const;
+
 /** A point in time as a flow author may give it. */
 export type TimeInput = string | number | Date;
 

@@ -7,7 +7,7 @@ import {
   UNKNOWN_VALUE,
 } from './defaults';
 import { CotError, CotErrorCode } from './errors';
-import type { CotElement, CotEvent, CotPoint } from './model';
+import { PROTOCOL_DETAIL_ELEMENTS, type CotElement, type CotEvent, type CotPoint } from './model';
 import { parseTime } from './time';
 import { validateEvent } from './validate';
 
@@ -262,10 +262,11 @@ export class EventReader {
       );
     }
     const element = attributes as CotElement;
-    const existing = parent[name];
-    if (existing === undefined) parent[name] = element;
+    const key = commonName(name);
+    const existing = parent[key];
+    if (existing === undefined) parent[key] = element;
     else if (Array.isArray(existing)) existing.push(element);
-    else if (typeof existing === 'object') parent[name] = [existing, element];
+    else if (typeof existing === 'object') parent[key] = [existing, element];
     else {
       throw new CotError(
         CotErrorCode.MODEL_CONFLICT,
@@ -359,6 +360,21 @@ export class EventReader {
     validateEvent(event, { staleOrder: false });
     return event;
   }
+}
+
+/** The protocol table's element names by length, to find a name sax has just spelt out among them. */
+const COMMON_NAMES_BY_LENGTH: string[][] = [];
+for (const name of PROTOCOL_DETAIL_ELEMENTS) (COMMON_NAMES_BY_LENGTH[name.length] ??= []).push(name);
+
+/**
+ * The same name as a string from the source, when it is a common one. sax builds each element name
+ * afresh; using one as a property key makes the engine look it up in its table of names, which costs
+ * more than comparing it with the few names of its length here.
+ */
+function commonName(name: string): string {
+  const candidates = COMMON_NAMES_BY_LENGTH[name.length];
+  if (candidates !== undefined) for (const candidate of candidates) if (candidate === name) return candidate;
+  return name;
 }
 
 function readCoordinate(text: string | undefined): number {

@@ -2,28 +2,20 @@ import { fragment } from 'xmlbuilder2';
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces';
 import { CotError, CotErrorCode, describeValue } from './errors';
 import { formatMetres, formatNumber } from './format';
-import { EVENT_ATTRIBUTES, type CotElement, type CotEvent, type CotScalar } from './model';
+import {
+  EVENT_ATTRIBUTES,
+  PROTOCOL_DETAIL_ELEMENTS,
+  type CotElement,
+  type CotEvent,
+  type CotScalar,
+} from './model';
 import { assertXmlChars, assertXmlName, escapeAttribute, escapeText } from './xml-text';
 
 /**
  * The detail children of the protocol table: written by the lean path below when they are flat (attributes
  * and text only). Anything else, unknown or nested, is arbitrary detail and goes through xmlbuilder2.
  */
-const WELL_KNOWN_FLAT = new Set([
-  'contact',
-  '__group',
-  'track',
-  'status',
-  'takv',
-  'precisionlocation',
-  'uid',
-  'remarks',
-  'link',
-  'usericon',
-  'color',
-  'archive',
-  '_flow-tags_',
-]);
+const WELL_KNOWN_FLAT = new Set<string>(PROTOCOL_DETAIL_ELEMENTS);
 
 function scalarText(value: CotScalar, field: string): string {
   if (typeof value === 'number' && !Number.isFinite(value)) {
