@@ -6,6 +6,7 @@ import {
   UNKNOWN_THRESHOLD,
   UNKNOWN_VALUE,
 } from './defaults';
+import { parseDecimal } from './decimal';
 import { CotError, CotErrorCode } from './errors';
 import { PROTOCOL_DETAIL_ELEMENTS, type CotElement, type CotEvent, type CotPoint } from './model';
 import { parseTime } from './time';
@@ -379,7 +380,7 @@ function commonName(name: string): string {
 
 function readCoordinate(text: string | undefined): number {
   if (text === undefined) return NaN;
-  const value = Number(text);
+  const value = parseDecimal(text);
   // Number('') and Number('  ') are 0: an empty attribute must not put a track at the equator.
   return value === 0 && text.trim() === '' ? NaN : value;
 }
