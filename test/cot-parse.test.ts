@@ -136,6 +136,12 @@ describe('text and model conflicts read the same from a document and from a stre
     ],
     ['text directly in detail', '<detail>note<a/></detail>', { _text: 'note', a: {} }],
     [
+      'text before a close tag with space in it',
+      '<detail><r>hello</r ><a>x<b>y</b\t>z</a></detail >',
+      { r: { _text: 'hello' }, a: { _text: 'xz', b: { _text: 'y' } } },
+    ],
+    ['text directly in detail, closed with a space', '<detail>hello</detail >', { _text: 'hello' }],
+    [
       'text at several depths',
       '<detail><a>1<b>2<c>3</c></b></a></detail>',
       { a: { _text: '1', b: { _text: '2', c: { _text: '3' } } } },

@@ -47,7 +47,9 @@ interface SaxInternals {
 
 const SAX_STATES = (sax as unknown as { STATE?: Record<string, number> }).STATE;
 const SAX_TEXT_STATE = SAX_STATES?.TEXT;
+/** Reading a close tag's name, or the whitespace after it (`</a >`): sax has taken the element off its stack. */
 const SAX_CLOSE_TAG_STATE = SAX_STATES?.CLOSE_TAG;
+const SAX_CLOSE_TAG_SAW_WHITE_STATE = SAX_STATES?.CLOSE_TAG_SAW_WHITE;
 const NO_TAGS: sax.Tag[] = [];
 
 function internals(parser: sax.SAXParser): SaxInternals {
@@ -295,7 +297,7 @@ export class EventReader {
    */
   private text(text: string): void {
     const parser = internals(this.parser);
-    const closing = parser.state === SAX_CLOSE_TAG_STATE;
+    const closing = parser.state === SAX_CLOSE_TAG_STATE || parser.state === SAX_CLOSE_TAG_SAW_WHITE_STATE;
     const tags = parser.tags ?? NO_TAGS;
     const owner = closing ? parser.tag : tags[tags.length - 1];
     // Text flushed as sax reports an error comes with no owner, or a stale one: the error ends the reading.

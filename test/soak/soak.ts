@@ -26,6 +26,8 @@ export interface SoakOptions {
 
 export interface SoakReport {
   offered: number;
+  /** Accepted by the sender's client from tak-send; the rest went missing between nodes (a redeploy stopping the flow). */
+  accepted: number;
   delivered: number;
   duplicates: number;
   /** Counted by the sender: the oldest events when its queue was full, and what a redeploy's stop could not flush. */
@@ -54,6 +56,8 @@ const SOAK_DEAD_AFTER_IDLE_S = 3;
 const HEAP_SAMPLE_MS = 250;
 
 interface ClientCounters {
+  /** Events the sender's client accepted from tak-send. */
+  offered: number;
   connects: number;
   dropped: number;
   droppedWritten: number;
@@ -125,7 +129,9 @@ function client(red: EmbeddedRed, id: string): LiveClient | undefined {
 }
 
 function counters(red: EmbeddedRed, id: string): ClientCounters {
-  return client(red, id)?.counters ?? { connects: 0, dropped: 0, droppedWritten: 0, parseErrors: 0 };
+  return (
+    client(red, id)?.counters ?? { offered: 0, connects: 0, dropped: 0, droppedWritten: 0, parseErrors: 0 }
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -159,6 +165,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const retiredSenders: LiveClient[] = [];
   const retiredClients: LiveClient[] = [];
   const retired = (): ClientCounters => ({
+    offered: retiredSenders.reduce((sum, c) => sum + c.counters.offered, 0),
     connects: retiredClients.reduce((sum, c) => sum + c.counters.connects, 0),
     dropped: retiredSenders.reduce((sum, c) => sum + c.counters.dropped, 0),
     droppedWritten: retiredSenders.reduce((sum, c) => sum + c.counters.droppedWritten, 0),
@@ -181,10 +188,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       while (offered < maxOffers) {
         const due = Math.min(maxOffers, Math.floor(((performance.now() - started) / 1000) * options.rate));
         while (offered < due) {
+          // While a redeploy swaps the flow there is no cot-build to hand events to: offer them next tick.
+          const node = red.nodes.getNode('build');
+          if (!node) break;
           const n = offered++;
           sentAt.set(n, performance.now());
-          const node = red.nodes.getNode('build');
-          node?.receive({
+          node.receive({
             payload: {
               uid: `soak-${n}`,
               type: 'a-f-G-E-S',
@@ -248,6 +257,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const out = counters(red, 'cfg-out');
     const inn = counters(red, 'cfg-in');
     const dropped = retired().dropped + out.dropped;
+    const accepted = retired().offered + out.offered;
     const droppedWritten = retired().droppedWritten + out.droppedWritten;
     latencies.sort((a, b) => a - b);
     const pick = (p: number) =>
@@ -256,6 +266,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await sleep(200);
     return {
       offered,
+      accepted,
       delivered: arrived.size,
       duplicates,
       dropped,
@@ -281,7 +292,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
 export function formatReport(report: SoakReport): string[] {
   return [
-    `offered ${report.offered}, delivered ${report.delivered}, duplicates ${report.duplicates}`,
+    `offered ${report.offered}, accepted by the sender ${report.accepted}, delivered ${report.delivered}, duplicates ${report.duplicates}`,
     `dropped and counted by the sender (queue full, or left at a redeploy) ${report.dropped}, of which ${report.droppedWritten} had been written before a loss (may have arrived); unaccounted ${report.unaccounted}`,
     `receiver parse errors ${JSON.stringify(report.receiverParseErrors)} (garbage and oversize events the server injected)`,
     `reconnects ${report.reconnects}; faults ${JSON.stringify(report.faultsApplied)}`,
