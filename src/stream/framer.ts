@@ -144,8 +144,8 @@ export class CotFramer {
   private quote = 0;
   /** In OPEN_NAME / CLOSE_NAME: bytes of "event" matched, or -1 when the name is something else. */
   private nameMatch = 0;
-  /** Frame offset of the `<` that began the current tag. */
-  private tagOffset = 0;
+  /** In OPEN and OPEN_NAME: whitespace came between `<` and the name. */
+  private spacedOpen = false;
   /** In MARKUP: bytes of `--` or `[CDATA[` matched; in COMMENT/CDATA/PI: closing bytes seen. */
   private markup = 0;
   private markupKind = 0;
@@ -157,8 +157,8 @@ export class CotFramer {
   private skippedCount = 0;
   private skippedPreview: number[] = [];
   private readonly tentativeFrames: boolean;
-  /** The next frame is one a tentative pass gave back: scan it byte by byte. */
-  private checkNext = false;
+  /** Until this push ends, every event is scanned byte by byte: a tentative frame was given back. */
+  private careful = false;
   /** In FAST: bytes of `</event>` matched at the end of the previous chunk. */
   private closeMatch = 0;
   /** While scanning a chunk: where the current frame's bytes begin in it (0 when it began in an earlier one). */
@@ -186,6 +186,11 @@ export class CotFramer {
   }
 
   push(chunk: Buffer): void {
+    this.careful = false;
+    this.scanAll(chunk);
+  }
+
+  private scanAll(chunk: Buffer): void {
     // Recovery re-reads bytes already passed: part of a frame, then the rest of the input. They are
     // scanned in turn rather than copied together, so recovering inside a large chunk stays linear.
     const inputs: Buffer[] = [chunk];
@@ -201,15 +206,14 @@ export class CotFramer {
 
   /** The stream has ended: an unfinished event is reported, and its restart candidates are tried. */
   end(): void {
-    while (this.state === FAST) {
-      // An event still open at the end: let the byte scanner say what is wrong with it (each pass
-      // cuts at least one event, the next may be tentative again).
+    if (this.state === FAST) {
+      // An event still open at the end: let the byte scanner say what is wrong with it.
       const held = Buffer.from(this.heldBytes());
       this.resetFrame();
       this.state = SEARCH;
       this.match = 0;
-      this.checkNext = true;
-      this.push(held);
+      this.careful = true;
+      this.scanAll(held);
     }
     if (this.state !== SEARCH && this.state !== SEARCH_PI) {
       const frame = this.keeping ? Buffer.from(this.heldBytes()) : NO_BYTES;
@@ -346,7 +350,7 @@ export class CotFramer {
             const at = i - 6;
             this.match = 0;
             this.beginFrame(at >= 0 ? at : -1, at >= 0 ? 0 : -at);
-            continue; // b is read again as part of the this.start tag
+            continue; // b is read again as part of the start tag
           }
           for (let k = 0; k < 6; k++) this.noteSkipped(EVENT_TAG[k] as number);
           this.match = 0;
@@ -354,7 +358,7 @@ export class CotFramer {
         }
         case SEARCH_PI:
           if (b === LT) {
-            // Declarations never hold a `<`: this was noise that happened to this.start with `<?`. Searching
+            // Declarations never hold a `<`: this was noise that happened to start with `<?`. Searching
             // on from here keeps it from swallowing the events after it.
             this.noteSkipped(LT);
             this.noteSkipped(QUESTION);
@@ -394,9 +398,18 @@ export class CotFramer {
             }
           }
           if (end < 0) {
-            // The event goes on into the next chunk, unless its this.start tag closed it (`<event .../>`):
-            // then the byte scanner must cut it now rather than wait for a `</event>` that is not its own.
-            if (!this.rootTagEnded && this.scanRootTag(chunk, i, n)) return this.rescan(chunk, n);
+            // No `</event>` in the rest of this chunk. Hold the event for the next one only when it
+            // surely has not ended: it began in this chunk, its start tag did not close it
+            // (`<event .../>`), and "event" appears nowhere after its start, as it would in an end tag
+            // spelt `</event >` or in the start of a next event that cut it off. Otherwise, and always
+            // at its second chunk end, the byte scanner takes it, so it comes out now.
+            if (
+              this.savedBytes > 0 ||
+              (!this.rootTagEnded && this.scanRootTag(chunk, i, n)) ||
+              chunk.indexOf(EVENT_NAME, i) >= 0
+            ) {
+              return this.rescan(chunk);
+            }
             i = n;
             continue;
           }
@@ -498,7 +511,7 @@ export class CotFramer {
             continue;
           }
           i = lt;
-          this.tagOffset = this.offsetAt(i);
+          this.spacedOpen = false;
           this.state = OPEN;
           i++;
           continue;
@@ -515,7 +528,8 @@ export class CotFramer {
             this.markup = 0;
             this.state = PI;
           } else if (isNameStart(b)) {
-            this.nameMatch = b === EVENT_NAME[0] ? 1 : -1;
+            // `< event` is an element to sax, never the start of an event to us: events start `<event`.
+            this.nameMatch = !this.spacedOpen && b === EVENT_NAME[0] ? 1 : -1;
             this.state = OPEN_NAME;
           } else if (!isSpace(b)) {
             // Whitespace after `<` is let through: sax reads `< point/>` as `<point/>`, and an event
@@ -528,6 +542,8 @@ export class CotFramer {
             );
             if (replay) return replay;
             continue;
+          } else {
+            this.spacedOpen = true;
           }
           i++;
           continue;
@@ -535,12 +551,12 @@ export class CotFramer {
           if (isNameEnd(b)) {
             if (this.nameMatch === 5) {
               // `<event` at the top of the content: the previous event was cut off. Start over here.
-              const at = this.tagOffset - this.savedBytes + this.start; // chunk position of the `<`
+              const at = i - EVENT_TAG.length; // chunk position of the `<`, before this chunk when < 0
               const frame = this.keeping
                 ? this.frameBytes(chunk, this.start, Math.max(at, this.start))
                 : undefined;
               if (frame !== undefined) {
-                const lost = at >= this.start ? frame : frame.subarray(0, this.tagOffset);
+                const lost = at >= this.start ? frame : frame.subarray(0, this.offsetAt(at));
                 this.sink.problem(
                   StreamErrorCode.TRUNCATED,
                   `a new <event> began before this one ended (${lost.length} bytes); the cut-off event is skipped`,
@@ -677,7 +693,7 @@ export class CotFramer {
     if (this.state !== SEARCH && this.state !== SEARCH_PI && this.keeping) {
       const held = this.savedBytes + (n - this.start);
       // Past the cap, the byte scanner decides what is lost and where to resume.
-      if (this.state === FAST && held > this.maxFrameBytes) return this.rescan(chunk, n);
+      if (this.state === FAST && held > this.maxFrameBytes) return this.rescan(chunk);
       if (held > this.maxFrameBytes) {
         const frame = this.frameBytes(chunk, this.start, n);
         const candidate = this.candidates[0];
@@ -775,21 +791,24 @@ export class CotFramer {
     }
     this.rootTag = true;
     this.slash = false;
-    this.state = this.tentativeFrames && !this.checkNext ? FAST : TAG;
-    this.checkNext = false;
+    this.state = this.tentativeFrames && !this.careful ? FAST : TAG;
   }
 
   /**
-   * Gives the bytes of a tentative frame, from its start up to chunk position `end`, back to the byte
-   * scanner, followed by the rest of this input.
+   * Gives a tentative frame back to the byte scanner: its bytes and the rest of this input as one
+   * buffer, so the scanner meets chunk ends where it would have without the shortcut, and reads the
+   * rest of this push byte by byte too (a stream that defeats the shortcut costs no more than without it).
    */
-  private rescan(chunk: Buffer, end: number): Replay {
-    const frame = this.frameBytes(chunk, this.start, end);
+  private rescan(chunk: Buffer): Replay {
+    const replay =
+      this.savedBytes === 0
+        ? chunk.subarray(this.start)
+        : Buffer.concat([this.heldBytes(), chunk.subarray(this.start)]);
     this.resetFrame();
     this.state = SEARCH;
     this.match = 0;
-    this.checkNext = true;
-    return [frame, chunk.subarray(end)];
+    this.careful = true;
+    return [replay];
   }
 
   /**
@@ -797,7 +816,7 @@ export class CotFramer {
    * follow it back to back in this chunk. Returns where scanning goes on, or a replay.
    */
   private tentative(chunk: Buffer, end: number): number | Replay {
-    if (this.offsetAt(end) > this.maxFrameBytes) return this.rescan(chunk, end);
+    if (this.offsetAt(end) > this.maxFrameBytes) return this.rescan(chunk);
     const first = this.frameBytes(chunk, this.start, end);
     if (this.singleFrames === 0) {
       const run = this.collectRun(chunk, end);
@@ -813,7 +832,7 @@ export class CotFramer {
     } else {
       this.singleFrames--;
     }
-    if (!this.sink.tentative([first])) return this.rescan(chunk, end);
+    if (!this.sink.tentative([first])) return this.rescan(chunk);
     this.resetFrame();
     this.state = SEARCH;
     return end;
