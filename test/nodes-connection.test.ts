@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { buildCot, pongEvent, type CotEvent } from '../src/index';
@@ -17,7 +18,20 @@ import {
   waitForStatus,
 } from './helpers/red';
 
-const NODES = [takConfig, takSend, takReceive];
+/** Every uid a `note` node got, whichever flow it belonged to: survives redeploys, unlike a helper node's spy. */
+const noted: string[] = [];
+
+/** A node that notes the uid of every msg it gets. */
+function noteNode(RED: {
+  nodes: { createNode(node: unknown, def: unknown): void; registerType(type: string, ctor: unknown): void };
+}): void {
+  RED.nodes.registerType('note', function (this: EventEmitter, def: unknown) {
+    RED.nodes.createNode(this, def);
+    this.on('input', (msg: { payload: { uid: string } }) => noted.push(msg.payload.uid));
+  });
+}
+
+const NODES = [takConfig, takSend, takReceive, noteNode];
 const T = 'time="2026-01-31T12:00:00Z" start="2026-01-31T12:00:00Z" stale="2099-01-31T12:05:00Z"';
 
 function flow(port: number, extra: Record<string, unknown> = {}): Array<Record<string, unknown>> {
@@ -164,16 +178,84 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     await arrived;
   });
 
-  it('a redeploy while connected leaves exactly one socket open', async () => {
+  it('a redeploy keeps the connection: same socket, nothing lost either way, what came meanwhile comes after', async () => {
+    await deploy();
+    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    const red = await startRed();
+    let newConnections = 0;
+    peer.on('connection', () => newConnections++);
+    // Both flows, old and new, note every uid tak-receive passes on in one global list.
+    const noting = (nodes: Array<Record<string, unknown>>) => [
+      ...nodes.map((node) => (node.id === 'recv' ? { ...node, wires: [['note']] } : node)),
+      { id: 'note', type: 'note', z: 'tab', x: 300, y: 400, wires: [] },
+    ];
+    await red.setFlows(noting(flow(peer.port)), 'full');
+    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    noted.length = 0;
+    const seen = (): string[] => noted;
+    const event = (uid: string) =>
+      `<event version="2.0" uid="${uid}" type="a-f-G" how="m-g" ${T}><point lat="1" lon="2" hae="0" ce="1" le="1"/></event>`;
+    // Events from the server all through a deploy, and from the flow just before it and after it.
+    let sending = true;
+    let fromServer = 0;
+    const pump = (async () => {
+      while (sending) {
+        peer.broadcast(event(`srv-${fromServer++}`));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    })();
+    const sendFromFlow = (from: number, to: number) => {
+      for (let n = from; n < to; n++)
+        getNode('send').receive({ payload: { uid: `flow-${n}`, type: 'a-f-G', lat: 1, lon: 1 } });
+    };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sendFromFlow(0, 50);
+    await red.setFlows(noting(flow(peer.port)), 'full');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    sending = false;
+    await pump;
+    sendFromFlow(50, 60);
+    await eventually(
+      () => peer.received.filter((e) => e.uid.startsWith('flow-')).length >= 60,
+      'the events from the flow arrived',
+      5000,
+    );
+    await eventually(
+      () => seen().filter((uid) => uid.startsWith('srv-')).length >= fromServer,
+      'the events from the server arrived',
+      5000,
+    );
+    assert.equal(newConnections, 0, 'no new connection');
+    assert.equal(peer.sockets.size, 1);
+    assert.deepEqual(
+      seen().filter((uid) => uid.startsWith('srv-')),
+      Array.from({ length: fromServer }, (_, k) => `srv-${k}`),
+      'from the server: none missing, none twice, in order',
+    );
+    assert.deepEqual(
+      peer.received.filter((e) => e.uid.startsWith('flow-')).map((e) => e.uid),
+      Array.from({ length: 60 }, (_, k) => `flow-${k}`),
+      'from the flow: none missing, none twice, in order',
+    );
+  });
+
+  it('a redeploy with other settings makes a new connection and closes the old one', async () => {
     await deploy();
     await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
     const red = await startRed();
     const reconnected = waitFor<net.Socket>(peer, 'connection');
-    await red.setFlows(flow(peer.port), 'full');
+    const presence = waitFor<{ event: CotEvent }>(
+      peer,
+      'event',
+      (e) => (e.event.detail?.contact as { callsign?: string } | undefined)?.callsign === 'OTHER',
+    );
+    const changed = flow(peer.port).map((node) =>
+      node.id === 'cfg' ? { ...node, callsign: 'OTHER' } : node,
+    );
+    await red.setFlows(changed, 'full');
     await reconnected;
+    await presence;
     await eventually(() => peer.sockets.size === 1, 'the old socket closed');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    assert.equal(peer.sockets.size, 1);
   });
 
   it('removing the flow closes the socket', async () => {

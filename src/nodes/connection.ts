@@ -39,7 +39,24 @@ export interface ConnectionHooks {
    * flashing "connected" on every attempt. Default REFUSAL_WINDOW_MS; 0 shows it at once.
    */
   settleMs?: number;
+  /** Events that came while no node was there to take them, and did not fit in the wait (oldest first). */
+  lost?(count: number): void;
 }
+
+/**
+ * Events kept while no node uses the connection (a redeploy between the old nodes and the new): a
+ * busy server sends a few hundred a second, and a deploy takes a second or two.
+ */
+export const HANDOVER_BUFFER_EVENTS = 10_000;
+
+/**
+ * How long a connection nothing uses stays open: a node being redeployed comes back within moments, and
+ * the socket, its queue and what arrives meanwhile are kept for it.
+ */
+export const IDLE_LINGER_MS = 30_000;
+
+type Waiting =
+  { kind: 'event'; received: { event: CotEvent; xml: string } } | { kind: 'parseError'; error: StreamError };
 
 /**
  * One TAK connection shared by every node that uses a tak-config: it connects when the first user
@@ -58,6 +75,11 @@ export class SharedConnection {
   private throttled = 0;
   private failure: { code: string; message: string } | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  /** What came while no node was registered, handed to the next ones in order. */
+  private waiting: Waiting[] = [];
+  private waitingLost = 0;
+  private replayPending: NodeJS.Immediate | undefined;
 
   constructor(options: TakClientOptions, format: StatusFormatter, hooks: ConnectionHooks = {}) {
     this.options = options;
@@ -87,14 +109,28 @@ export class SharedConnection {
 
   register(user: ConnectionUser): void {
     this.users.set(user.id, user);
+    this.clearLinger();
     user.status(this.status); // a late joiner sees the state at once
     if (!this.client) this.start();
+    // The nodes of a deploy register one after another in one go: hand what waited to all of them.
+    if (this.waiting.length > 0 && this.replayPending === undefined) {
+      this.replayPending = setImmediate(() => this.replay());
+    }
   }
 
-  /** Resolves once the socket is closed when this was the last user. */
+  /**
+   * The node leaves. The connection stays open for IDLE_LINGER_MS when it was the last: a redeploy brings
+   * the node back, and a tak-config that goes away closes it at once.
+   */
   async deregister(userId: string): Promise<void> {
     this.users.delete(userId);
-    if (this.users.size === 0) await this.stop();
+    if (this.users.size > 0 || !this.client) return;
+    this.clearLinger();
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      if (this.users.size === 0) void this.stop();
+    }, IDLE_LINGER_MS);
+    this.lingerTimer.unref();
   }
 
   send(input: string | CotEvent): 'sent' | 'queued' {
@@ -104,6 +140,13 @@ export class SharedConnection {
 
   async stop(): Promise<void> {
     this.clearSettle();
+    this.clearLinger();
+    if (this.replayPending !== undefined) clearImmediate(this.replayPending);
+    this.replayPending = undefined;
+    const unread = this.waiting.filter((item) => item.kind === 'event').length + this.waitingLost;
+    this.waiting = [];
+    this.waitingLost = 0;
+    if (unread > 0) this.hooks.lost?.(unread);
     const client = this.client;
     if (!client) return this.stopping;
     this.client = undefined;
@@ -147,6 +190,7 @@ export class SharedConnection {
       if (this.lastChange) this.publish(this.lastChange);
     });
     client.on('event', (received: { event: CotEvent; xml: string }) => {
+      if (this.keep({ kind: 'event', received })) return;
       for (const user of this.users.values()) user.onEvent?.({ ...received, control: false });
     });
     client.on('control', (received: { event: CotEvent; xml: string }) => {
@@ -154,6 +198,7 @@ export class SharedConnection {
         if (user.wantsControl) user.onEvent?.({ ...received, control: true });
     });
     client.on('parseError', (error: StreamError) => {
+      if (this.keep({ kind: 'parseError', error })) return;
       for (const user of this.users.values()) user.onParseError?.(error);
     });
     client.start();
@@ -165,6 +210,38 @@ export class SharedConnection {
       this.throttled > 0 && change.state === 'connected' ? { ...change, throttled: this.throttled } : change,
     );
     for (const user of this.users.values()) user.status(this.status);
+  }
+
+  /** Keeps what arrives while no node is there, or while what waited is still being handed over. */
+  private keep(item: Waiting): boolean {
+    if (this.users.size > 0 && this.waiting.length === 0) return false;
+    this.waiting.push(item);
+    if (this.waiting.length > HANDOVER_BUFFER_EVENTS) {
+      const dropped = this.waiting.shift() as Waiting;
+      if (dropped.kind === 'event') this.waitingLost++;
+    }
+    return true;
+  }
+
+  private replay(): void {
+    this.replayPending = undefined;
+    if (this.users.size === 0) return; // gone again: keep waiting
+    const items = this.waiting;
+    const lost = this.waitingLost;
+    this.waiting = [];
+    this.waitingLost = 0;
+    if (lost > 0) this.hooks.lost?.(lost);
+    for (const item of items) {
+      for (const user of this.users.values()) {
+        if (item.kind === 'event') user.onEvent?.({ ...item.received, control: false });
+        else user.onParseError?.(item.error);
+      }
+    }
+  }
+
+  private clearLinger(): void {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
   }
 
   private clearSettle(): void {

@@ -1,3 +1,4 @@
+import type { RuntimeEvents } from './handover';
 /**
  * The slice of the Node-RED runtime API these nodes use, typed here so the node files stay strict without
  * depending on node-red's own (untyped) modules at build time.
@@ -48,6 +49,8 @@ export interface JSONataExpression {
 }
 
 export interface NodeAPI {
+  /** The runtime's events (flows started, runtime state); absent in some test harnesses. */
+  events?: RuntimeEvents;
   nodes: {
     createNode(node: Node, def: NodeDef): void;
     registerType<N extends Node, D extends NodeDef>(

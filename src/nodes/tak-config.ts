@@ -7,7 +7,9 @@ import {
   type TakConfigDef,
   type TakConfigNode,
 } from './config-options';
-import { SharedConnection, type StateChange } from './connection';
+import { createHash } from 'node:crypto';
+import { HANDOVER_BUFFER_EVENTS, SharedConnection, type StateChange } from './connection';
+import { adopt, park, watchRuntime } from './handover';
 import type { AdminResponse, NodeAPI, NodeStatus, TlsConfigNode } from './red';
 
 /** Status text is kept short enough to read under a node on the canvas. */
@@ -89,6 +91,24 @@ export = function register(RED: NodeAPI): void {
     };
   }
 
+  watchRuntime(RED.events);
+
+  /**
+   * Everything the connection is made from: a redeployed node with the same takes over the old node's
+   * connection. Hashed, so no second copy of the credentials is kept.
+   */
+  function settingsKey(
+    def: TakConfigDef,
+    credentials: TakConfigCredentials,
+    tlsNode: TlsConfigNode | null | undefined,
+  ): string {
+    const { _users: _ignoredUsers, ...settings } = def as TakConfigDef & { _users?: unknown };
+    const tls = tlsNode ? tlsNode.addTLSOptions({}) : null;
+    return createHash('sha256')
+      .update(JSON.stringify([settings, credentials, tls]))
+      .digest('hex');
+  }
+
   function TakConfig(this: TakConfigNode, def: TakConfigDef): void {
     RED.nodes.createNode(this, def);
     this.endpoint = `${def.host ?? ''}:${def.port ?? ''}`;
@@ -117,6 +137,13 @@ export = function register(RED: NodeAPI): void {
       for (const warning of tls.warnings) this.warn(warning);
     }
     const verified = tls === undefined || tls.verifyServer;
+    const key = settingsKey(def, credentials, tlsNode);
+    const kept = adopt(this.id, key);
+    if (kept) {
+      this.connection = kept;
+      this.on('close', (removed: boolean, done: () => void) => letGo.call(this, removed, key, kept, done));
+      return;
+    }
     let loggedCode: string | undefined;
     const connection = new SharedConnection(options, formatStatus(endpoint, verified), {
       established: () => {
@@ -132,13 +159,33 @@ export = function register(RED: NodeAPI): void {
         loggedCode = failure.code;
         this.warn(`${failure.code}: ${failure.message}`);
       },
+      lost: (count) =>
+        this.warn(
+          RED._('tak-config.warnings.handoverLost', { count, endpoint, limit: HANDOVER_BUFFER_EVENTS }),
+        ),
     });
     this.connection = connection;
-    this.on('close', (_removed: boolean, done: () => void) => {
-      connection.stop().then(done, (error: unknown) => {
-        this.error(`closing the connection to ${this.endpoint} failed: ${String(error)}`);
-        done();
-      });
+    this.on('close', (removed: boolean, done: () => void) =>
+      letGo.call(this, removed, key, connection, done),
+    );
+  }
+
+  /** Removed: the connection closes. Redeployed: it waits for the node that replaces this one. */
+  function letGo(
+    this: TakConfigNode,
+    removed: boolean,
+    key: string,
+    connection: SharedConnection,
+    done: () => void,
+  ): void {
+    if (!removed) {
+      park(this.id, key, connection, (message) => this.error(message));
+      done();
+      return;
+    }
+    connection.stop().then(done, (error: unknown) => {
+      this.error(`closing the connection to ${this.endpoint} failed: ${String(error)}`);
+      done();
     });
   }
 

@@ -76,11 +76,15 @@ export class FaultServer {
     const sender = this.identity.get(from);
     for (const uid of this.mailbox.keys()) {
       if (uid === sender) continue;
-      const live = [...this.identity].find(([socket, id]) => id === uid && !this.silenced.has(socket));
-      if (live) {
-        live[0].write(xml);
-        continue;
+      // Every connection of that uid gets it, as on a real server: during a redeploy the old connection,
+      // still closing, and the new one are both there, and only the new one still hands events to a flow.
+      let written = false;
+      for (const [socket, id] of this.identity) {
+        if (id !== uid || this.silenced.has(socket)) continue;
+        socket.write(xml);
+        written = true;
       }
+      if (written) continue;
       const box = this.mailbox.get(uid) as string[];
       box.push(xml);
       if (box.length > MAILBOX_LIMIT) {

@@ -31,9 +31,11 @@ async function main(): Promise<void> {
   });
   for (const line of formatReport(report)) console.log(line);
   // At-least-once: after a loss the sender writes unconfirmed events again, so duplicates are expected;
-  // an event that is neither delivered nor counted as dropped is not.
+  // an event the sender accepted that is neither delivered nor counted as dropped is not.
   if (report.unaccounted > 0) {
-    console.error(`FAIL: ${report.unaccounted} events were neither delivered nor counted as dropped`);
+    console.error(
+      `FAIL: ${report.unaccounted} accepted events were neither delivered nor counted as dropped`,
+    );
     process.exitCode = 1;
   }
 }

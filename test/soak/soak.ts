@@ -34,7 +34,12 @@ export interface SoakReport {
   dropped: number;
   /** Of those, events written before a loss and dropped before their resend: they may have arrived. */
   droppedWritten: number;
-  /** Offered events that neither arrived nor were counted as dropped (lost in a redeploy's hand-over). */
+  /**
+   * Offered events that never reached the sender's client: cot-build passed them on while a deploy was
+   * stopping the flow, and Node-RED does not carry messages in flight across a deploy.
+   */
+  lostBetweenNodes: number;
+  /** Events the sender's client accepted that neither arrived nor were counted as dropped: our losses. */
   unaccounted: number;
   receiverParseErrors: Record<string, number>;
   reconnects: number;
@@ -162,15 +167,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   };
   const red = await startEmbeddedRed({ globals: { sink } });
   // Clients a redeploy replaced: read after they stopped, so what they dropped on the way out counts.
-  const retiredSenders: LiveClient[] = [];
-  const retiredClients: LiveClient[] = [];
-  const retired = (): ClientCounters => ({
-    offered: retiredSenders.reduce((sum, c) => sum + c.counters.offered, 0),
-    connects: retiredClients.reduce((sum, c) => sum + c.counters.connects, 0),
-    dropped: retiredSenders.reduce((sum, c) => sum + c.counters.dropped, 0),
-    droppedWritten: retiredSenders.reduce((sum, c) => sum + c.counters.droppedWritten, 0),
-    parseErrors: 0,
-  });
+  // A redeploy with the same settings hands the client over, so the same one may be seen again: a set.
+  const retiredSenders = new Set<LiveClient>();
+  const retiredClients = new Set<LiveClient>();
+  const sum = (clients: Set<LiveClient>, counter: keyof ClientCounters, except: LiveClient | undefined) =>
+    [...clients].reduce((total, c) => total + (c === except ? 0 : c.counters[counter]), 0);
+  /** Connections made beyond each client's first. */
+  const reconnects = (): number => {
+    const all = new Set([...retiredClients, client(red, 'cfg-out'), client(red, 'cfg-in')]);
+    all.delete(undefined);
+    return [...all].reduce((total, c) => total + Math.max(0, (c as LiveClient).counters.connects - 1), 0);
+  };
+  /** What the sending clients counted: those a redeploy replaced, and the one in use now. */
+  const sending = (): Pick<ClientCounters, 'offered' | 'dropped' | 'droppedWritten'> => {
+    const sender = client(red, 'cfg-out');
+    const now = counters(red, 'cfg-out');
+    return {
+      offered: sum(retiredSenders, 'offered', sender) + now.offered,
+      dropped: sum(retiredSenders, 'dropped', sender) + now.dropped,
+      droppedWritten: sum(retiredSenders, 'droppedWritten', sender) + now.droppedWritten,
+    };
+  };
   const faultsApplied: Record<string, number> = {};
   const heapStartMb = heapMb();
   let heapMaxMb = heapStartMb;
@@ -238,27 +255,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           const sender = client(red, 'cfg-out');
           const receiver = client(red, 'cfg-in');
           await red.deploy(flow(server.port, options.queueSize));
-          if (sender) retiredSenders.push(sender);
-          for (const old of [sender, receiver]) if (old) retiredClients.push(old);
+          if (sender) retiredSenders.add(sender);
+          for (const old of [sender, receiver]) if (old) retiredClients.add(old);
           break;
         }
       }
     }
     await offering;
     if (!server.running) await server.restart();
-    // Let the queues drain: done when everything offered arrived or was counted as dropped.
+    // Let the queues drain: done when everything the sender accepted arrived or was counted as dropped.
     const drainUntil = performance.now() + options.drainMs;
     while (performance.now() < drainUntil) {
-      const dropped = retired().dropped + counters(red, 'cfg-out').dropped;
-      if (arrived.size + dropped >= offered) break;
+      const { offered: accepted, dropped } = sending();
+      if (arrived.size + dropped >= accepted) break;
       await sleep(50);
     }
     const seconds = (performance.now() - started) / 1000;
-    const out = counters(red, 'cfg-out');
-    const inn = counters(red, 'cfg-in');
-    const dropped = retired().dropped + out.dropped;
-    const accepted = retired().offered + out.offered;
-    const droppedWritten = retired().droppedWritten + out.droppedWritten;
+    const { offered: accepted, dropped, droppedWritten } = sending();
     latencies.sort((a, b) => a - b);
     const pick = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
@@ -272,9 +285,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       dropped,
       droppedWritten,
       // Lost without a count: every missing event must be among the counted drops.
-      unaccounted: Math.max(0, offered - arrived.size - dropped),
+      lostBetweenNodes: Math.max(0, offered - accepted),
+      unaccounted: Math.max(0, accepted - arrived.size - dropped),
       receiverParseErrors: parseErrors,
-      reconnects: Math.max(0, retired().connects + out.connects + inn.connects - 2),
+      reconnects: reconnects(),
       faultsApplied,
       heapStartMb,
       heapMaxMb,
@@ -293,6 +307,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 export function formatReport(report: SoakReport): string[] {
   return [
     `offered ${report.offered}, accepted by the sender ${report.accepted}, delivered ${report.delivered}, duplicates ${report.duplicates}`,
+    `lost between nodes while a deploy stopped the flow (before tak-send) ${report.lostBetweenNodes}`,
     `dropped and counted by the sender (queue full, or left at a redeploy) ${report.dropped}, of which ${report.droppedWritten} had been written before a loss (may have arrived); unaccounted ${report.unaccounted}`,
     `receiver parse errors ${JSON.stringify(report.receiverParseErrors)} (garbage and oversize events the server injected)`,
     `reconnects ${report.reconnects}; faults ${JSON.stringify(report.faultsApplied)}`,
