@@ -272,6 +272,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
     const seconds = (performance.now() - started) / 1000;
     const { offered: accepted, dropped, droppedWritten } = sending();
+    const reconnected = reconnects(); // before the flow is cleared below, while its clients are there
     latencies.sort((a, b) => a - b);
     const pick = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
@@ -288,7 +289,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       lostBetweenNodes: Math.max(0, offered - accepted),
       unaccounted: Math.max(0, accepted - arrived.size - dropped),
       receiverParseErrors: parseErrors,
-      reconnects: reconnects(),
+      reconnects: reconnected,
       faultsApplied,
       heapStartMb,
       heapMaxMb,
