@@ -258,6 +258,32 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     await eventually(() => peer.sockets.size === 1, 'the old socket closed');
   });
 
+  it('redeploying only a node that uses the connection keeps it', async () => {
+    await deploy();
+    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    let newConnections = 0;
+    peer.on('connection', () => newConnections++);
+    const red = await startRed();
+    const changed = flow(peer.port, { types: 'a-f' });
+    await red.setFlows(changed, 'nodes');
+    const arrived = waitFor<Record<string, unknown>>(getNode('out'), 'input');
+    peer.broadcast(
+      `<event version="2.0" uid="after-nodes-deploy" type="a-f-G" how="m-g" ${T}><point lat="1" lon="2" hae="0" ce="1" le="1"/></event>`,
+    );
+    await arrived;
+    assert.equal(newConnections, 0);
+    assert.equal(peer.sockets.size, 1);
+  });
+
+  it('stopping the flows for good (not a deploy) closes the socket', async () => {
+    await deploy();
+    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    const closed = waitFor(peer, 'close');
+    await (await startRed()).unload();
+    await closed;
+    assert.equal(peer.sockets.size, 0);
+  });
+
   it('removing the flow closes the socket', async () => {
     await deploy();
     await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
