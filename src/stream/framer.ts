@@ -19,7 +19,7 @@ export interface FrameSink {
    * Tentative frames (see TENTATIVE FRAMES), in stream order, each from `<event` to the first `</event>`
    * after it. Return true when every one was exactly one well-formed `<event>` element (its event, or
    * what is wrong with its content, then goes out); otherwise false, having reported nothing, and the
-   * framer reads the same bytes again more carefully.
+   * framer reads the same bytes again more carefully. The buffers are good only during the call.
    */
   tentative(frames: Buffer[]): boolean;
   problem(code: StreamErrorCode, message: string, bytes: number, preview: Buffer): void;
@@ -193,7 +193,9 @@ export class CotFramer {
   private scanAll(chunk: Buffer): void {
     // Recovery re-reads bytes already passed: part of a frame, then the rest of the input. They are
     // scanned in turn rather than copied together, so recovering inside a large chunk stays linear.
-    const inputs: Buffer[] = [chunk];
+    const first = this.scan(chunk);
+    if (first === undefined) return;
+    const inputs: Buffer[] = [...first].reverse();
     for (let input = inputs.pop(); input !== undefined; input = inputs.pop()) {
       const replay = this.scan(input);
       if (replay === undefined) continue;
@@ -817,7 +819,11 @@ export class CotFramer {
    */
   private tentative(chunk: Buffer, end: number): number | Replay {
     if (this.offsetAt(end) > this.maxFrameBytes) return this.rescan(chunk);
-    const first = this.frameBytes(chunk, this.start, end);
+    // An event that began in an earlier chunk is completed in the held buffer and handed over as a view
+    // of it (the sink reads it before returning); a given-back frame gets its own copy in rescan().
+    const heldBefore = this.savedBytes;
+    if (heldBefore > 0) this.hold(chunk, this.start, end);
+    const first = heldBefore > 0 ? this.heldBytes() : chunk.subarray(this.start, end);
     if (this.singleFrames === 0) {
       const run = this.collectRun(chunk, end);
       if (run.length > 0) {
@@ -832,7 +838,10 @@ export class CotFramer {
     } else {
       this.singleFrames--;
     }
-    if (!this.sink.tentative([first])) return this.rescan(chunk);
+    if (!this.sink.tentative([first])) {
+      this.savedBytes = heldBefore; // what rescan() gives back is the held bytes and the chunk from start
+      return this.rescan(chunk);
+    }
     this.resetFrame();
     this.state = SEARCH;
     return end;
