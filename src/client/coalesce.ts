@@ -4,7 +4,7 @@
  */
 import { DELETE_TYPE } from '../cot/helpers';
 import type { CotEvent } from '../cot/model';
-import { deletedUids, destinations } from '../server/routing';
+import { deletedUids, destinations } from '../cot/addressing';
 import { NEVER_COALESCE_TYPES } from './defaults';
 
 /** A prefix as a user may write it ("b-m-p", "b-m-p-"), without the trailing dashes. */

@@ -2,7 +2,8 @@
  * What the server does with an event, read from the model alone: answer it, consume it, or route it, and
  * to whom. No sockets here.
  */
-import type { CotElement, CotEvent } from '../cot/model';
+import type { CotEvent } from '../cot/model';
+import { attribute, elements, type Destinations } from '../cot/addressing';
 import { DELETE_TYPE, PING_TYPE } from '../cot/helpers';
 
 /**
@@ -20,11 +21,7 @@ export function classify(type: string): Disposition {
   return 'route';
 }
 
-/** Directed delivery: a client gets the event when its uid or its callsign is named. */
-export interface Destinations {
-  uids: string[];
-  callsigns: string[];
-}
+export { deletedUids, destinations, type Destinations } from '../cot/addressing';
 
 /** Who a client is, as learnt from its events. */
 export interface Identity {
@@ -35,42 +32,6 @@ export interface Identity {
   team?: string;
   role?: string;
   endpoint?: string;
-}
-
-type Child = CotElement[string];
-
-/** An element's children of one name, whether the model holds one (object) or several (array). */
-function elements(value: Child): CotElement[] {
-  if (Array.isArray(value)) return value;
-  return typeof value === 'object' && value !== null ? [value] : [];
-}
-
-/** An attribute as a non-empty string, or undefined. */
-function attribute(element: CotElement | undefined, name: string): string | undefined {
-  const value = element?.[name];
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
-}
-
-/**
- * The clients named by `<marti><dest callsign|uid/></marti>`, one dest or several, or undefined when the
- * event names nobody (no marti, or only dests of another kind such as `mission`): then it goes to all.
- */
-export function destinations(event: CotEvent): Destinations | undefined {
-  const detail = event.detail;
-  if (detail === undefined) return undefined;
-  const uids: string[] = [];
-  const callsigns: string[] = [];
-  for (const marti of elements(detail.marti)) {
-    for (const dest of elements(marti.dest)) {
-      const uid = attribute(dest, 'uid');
-      const callsign = attribute(dest, 'callsign');
-      if (uid !== undefined) uids.push(uid);
-      if (callsign !== undefined) callsigns.push(callsign);
-    }
-  }
-  return uids.length === 0 && callsigns.length === 0 ? undefined : { uids, callsigns };
 }
 
 /** `to` as send() takes it, as destinations. */
@@ -86,18 +47,6 @@ export function isNamed(dest: Destinations, uid: string | undefined, callsign: s
     (uid !== undefined && dest.uids.includes(uid)) ||
     (callsign !== undefined && dest.callsigns.includes(callsign))
   );
-}
-
-/** The uids a `t-x-d-d` removes: those of its `<link uid>` elements. */
-export function deletedUids(event: CotEvent): string[] {
-  const detail = event.detail;
-  if (detail === undefined) return [];
-  const out: string[] = [];
-  for (const link of elements(detail.link)) {
-    const uid = attribute(link, 'uid');
-    if (uid !== undefined) out.push(uid);
-  }
-  return out;
 }
 
 /**
