@@ -63,8 +63,9 @@ describe('the editor in a real browser', { skip }, () => {
     await browser?.close();
     await red?.stop();
     await server?.close();
-    // Something the editor runtime starts (not found yet: no handle shows in getActiveResourcesInfo) keeps this
-    // file's process alive for about five minutes after its tests. The results are reported by then; end it.
+    // node-red-contrib-web-worldmap (5.7) arms an expiry timer per marker (the demo's ttl: 30 s and 300 s) and
+    // does not clear them when its node closes, so they keep this file's process alive for up to five minutes
+    // after its tests. The results are reported by then; end it.
     setTimeout(() => process.exit(), 5_000).unref();
   });
 
