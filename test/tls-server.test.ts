@@ -91,6 +91,14 @@ describe('CotServer with a TLS listener that requires client certificates', () =
     assert.equal((await atBravo).event.point.lon, 2);
     assert.deepEqual(accepted.map((c) => c.certificate?.commonName).sort(), ['alpha', 'bravo']);
     assert.deepEqual(refused, []);
+    assert.deepEqual(
+      (server as CotServer)
+        .clients()
+        .map((c) => `${c.uid}: ${c.certificate?.commonName}`)
+        .sort(),
+      ['alpha: alpha', 'bravo: bravo'],
+      'each client is known by its certificate as well as its uid',
+    );
   });
 
   it('refuses clients without a certificate, with an expired one, or one from another CA, saying why', async () => {

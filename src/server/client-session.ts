@@ -4,6 +4,8 @@
  * event once it is closed, so a late event from a removed client can do nothing.
  */
 import type net from 'node:net';
+import tls from 'node:tls';
+import { summarize, type CertificateSummary } from '../tls/certificate';
 import { StreamParser, type StreamItem } from '../stream/stream-parser';
 import type { Identity } from './routing';
 
@@ -19,6 +21,15 @@ export interface ClientInfo {
   endpoint?: string;
   /** Epoch ms. */
   connectedAt: number;
+  /** The certificate the client presented, on a TLS listener: who it is, by its CN. */
+  certificate?: CertificateSummary;
+}
+
+/** The client's certificate when the socket is TLS and it presented one. */
+function peerCertificate(socket: net.Socket): CertificateSummary | undefined {
+  if (!(socket instanceof tls.TLSSocket)) return undefined;
+  const x509 = socket.getPeerX509Certificate();
+  return x509 ? summarize(x509) : undefined;
 }
 
 /**
@@ -69,11 +80,13 @@ export class ClientSession {
     now: number,
   ) {
     this.parser = new StreamParser({ maxEventBytes: limits.maxEventBytes });
+    const certificate = peerCertificate(socket);
     this.info = Object.freeze({
       id,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
       connectedAt: now,
+      ...(certificate ? { certificate } : {}),
     });
   }
 
@@ -128,6 +141,7 @@ export class ClientSession {
       remotePort: this.info.remotePort,
       uid: identity.uid,
       connectedAt: this.info.connectedAt,
+      ...(this.info.certificate ? { certificate: this.info.certificate } : {}),
     };
     if (identity.callsign !== undefined) info.callsign = identity.callsign;
     if (identity.team !== undefined) info.team = identity.team;
