@@ -174,9 +174,10 @@ describe('TLS in a Node-RED runtime: tak-config, tak-send, tak-receive, tak-serv
     );
     await eventually(() => uids(atServer).includes('from-alpha'), 'tak-server emitted the event');
     const seen = atServer.find((m) => (m.payload as CotEvent).uid === 'from-alpha') as {
-      client: { callsign?: string };
+      client: { callsign?: string; certificate?: { commonName?: string } };
     };
     assert.equal(seen.client.callsign, 'ALPHA');
+    assert.equal(seen.client.certificate?.commonName, 'alpha', 'the sender is known by its certificate');
   });
 
   it('a data package imported through the dialog endpoint connects as it is', async () => {
