@@ -243,6 +243,9 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     await deploy();
     await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
     const red = await startRed();
+    const order: string[] = [];
+    peer.on('connection', () => order.push('open'));
+    peer.on('close', () => order.push('close'));
     const reconnected = waitFor<net.Socket>(peer, 'connection');
     const presence = waitFor<{ event: CotEvent }>(
       peer,
@@ -256,6 +259,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     await reconnected;
     await presence;
     await eventually(() => peer.sockets.size === 1, 'the old socket closed');
+    assert.deepEqual(order, ['close', 'open'], 'the old connection is gone before the new one opens');
   });
 
   it('redeploying only a node that uses the connection keeps it', async () => {
@@ -273,6 +277,28 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     await arrived;
     assert.equal(newConnections, 0);
     assert.equal(peer.sockets.size, 1);
+  });
+
+  it('stopping Node-RED writes what was still queued (within the flush timeout), then closes the socket', async () => {
+    peer = new CotPeer();
+    const port = await peer.listen();
+    const red = await startRed();
+    const connected = waitFor<net.Socket>(peer, 'connection');
+    await red.load(
+      NODES,
+      flow(port).map((node) => (node.id === 'cfg' ? { ...node, rateLimit: 20, rateBurst: 1 } : node)),
+    );
+    await connected;
+    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    for (let n = 0; n < 8; n++)
+      getNode('send').receive({ payload: { uid: `queued-${n}`, type: 'a-f-G', lat: n, lon: 0 } });
+    const closed = waitFor(peer, 'close', () => true, 10_000);
+    await red.unload();
+    await closed;
+    assert.deepEqual(
+      peer.received.filter((e) => e.uid.startsWith('queued-')).map((e) => e.uid),
+      Array.from({ length: 8 }, (_, k) => `queued-${k}`),
+    );
   });
 
   it('stopping the flows for good (not a deploy) closes the socket', async () => {

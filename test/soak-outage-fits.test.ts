@@ -22,6 +22,7 @@ describe('short soak: outages the sender queue can hold', () => {
       drainMs: 20_000,
     });
     const summary = formatReport(report).join('\n');
+    assert.deepEqual(report.refusedByNodes, {}, summary);
     assert.equal(report.delivered, report.offered, summary);
     assert.equal(report.dropped, 0, summary);
     assert.ok(report.reconnects >= 2, `the faults caused reconnects\n${summary}`);

@@ -39,8 +39,11 @@ export interface ConnectionHooks {
    * flashing "connected" on every attempt. Default REFUSAL_WINDOW_MS; 0 shows it at once.
    */
   settleMs?: number;
-  /** Events that came while no node was there to take them, and did not fit in the wait (oldest first). */
-  lost?(count: number): void;
+  /**
+   * Events that came while no tak-receive was there and never reached one: more than the wait holds
+   * (`overflow`, the oldest), older than a deploy takes (`stale`), or left when the connection closed (`closed`).
+   */
+  lost?(count: number, why: 'overflow' | 'stale' | 'closed'): void;
 }
 
 /**
@@ -55,12 +58,20 @@ export const HANDOVER_BUFFER_EVENTS = 10_000;
  */
 export const IDLE_LINGER_MS = 30_000;
 
-type Waiting =
-  { kind: 'event'; received: { event: CotEvent; xml: string } } | { kind: 'parseError'; error: StreamError };
+/**
+ * Events kept for the next tak-receive are handed over only if they are younger than this: a deploy takes
+ * seconds, and a node added much later must not get old events as if they were new.
+ */
+export const HANDOVER_MAX_AGE_MS = 15_000;
+
+type Waiting = { at: number } & (
+  { kind: 'event'; received: { event: CotEvent; xml: string } } | { kind: 'parseError'; error: StreamError }
+);
 
 /**
  * One TAK connection shared by every node that uses a tak-config: it connects when the first user
- * registers, closes when the last one leaves, and pushes one status to all of them.
+ * registers, keeps what arrives while no tak-receive is there (a deploy) for the next ones, closes when
+ * nothing has used it for IDLE_LINGER_MS or when its tak-config goes, and pushes one status to all users.
  */
 export class SharedConnection {
   private readonly users = new Map<string, ConnectionUser>();
@@ -81,10 +92,19 @@ export class SharedConnection {
   private waitingLost = 0;
   private replayPending: NodeJS.Immediate | undefined;
 
-  constructor(options: TakClientOptions, format: StatusFormatter, hooks: ConnectionHooks = {}) {
+  /** Connect only once this settles: the connection this one replaces is still closing. */
+  private after: Promise<void> | undefined;
+
+  constructor(
+    options: TakClientOptions,
+    format: StatusFormatter,
+    hooks: ConnectionHooks = {},
+    after?: Promise<void>,
+  ) {
     this.options = options;
     this.format = format;
     this.hooks = hooks;
+    this.after = after;
     this.status = format({ state: 'idle' });
   }
 
@@ -113,7 +133,7 @@ export class SharedConnection {
     user.status(this.status); // a late joiner sees the state at once
     if (!this.client) this.start();
     // The nodes of a deploy register one after another in one go: hand what waited to all of them.
-    if (this.waiting.length > 0 && this.replayPending === undefined) {
+    if (this.waiting.length > 0 && user.onEvent !== undefined && this.replayPending === undefined) {
       this.replayPending = setImmediate(() => this.replay());
     }
   }
@@ -143,10 +163,12 @@ export class SharedConnection {
     this.clearLinger();
     if (this.replayPending !== undefined) clearImmediate(this.replayPending);
     this.replayPending = undefined;
-    const unread = this.waiting.filter((item) => item.kind === 'event').length + this.waitingLost;
+    const unread = this.waiting.filter((item) => item.kind === 'event').length;
+    const overflowed = this.waitingLost;
     this.waiting = [];
     this.waitingLost = 0;
-    if (unread > 0) this.hooks.lost?.(unread);
+    if (overflowed > 0) this.hooks.lost?.(overflowed, 'overflow');
+    if (unread > 0) this.hooks.lost?.(unread, 'closed');
     const client = this.client;
     if (!client) return this.stopping;
     this.client = undefined;
@@ -190,7 +212,7 @@ export class SharedConnection {
       if (this.lastChange) this.publish(this.lastChange);
     });
     client.on('event', (received: { event: CotEvent; xml: string }) => {
-      if (this.keep({ kind: 'event', received })) return;
+      if (this.keep({ kind: 'event', received, at: Date.now() })) return;
       for (const user of this.users.values()) user.onEvent?.({ ...received, control: false });
     });
     client.on('control', (received: { event: CotEvent; xml: string }) => {
@@ -198,10 +220,14 @@ export class SharedConnection {
         if (user.wantsControl) user.onEvent?.({ ...received, control: true });
     });
     client.on('parseError', (error: StreamError) => {
-      if (this.keep({ kind: 'parseError', error })) return;
+      if (this.keep({ kind: 'parseError', error, at: Date.now() })) return;
       for (const user of this.users.values()) user.onParseError?.(error);
     });
-    client.start();
+    const after = this.after;
+    this.after = undefined;
+    if (after === undefined) client.start();
+    // Events sent meanwhile wait in the client's queue.
+    else void after.then(() => client === this.client && client.start());
   }
 
   private publish(change: StateChange): void {
@@ -214,7 +240,7 @@ export class SharedConnection {
 
   /** Keeps what arrives while no node is there, or while what waited is still being handed over. */
   private keep(item: Waiting): boolean {
-    if (this.users.size > 0 && this.waiting.length === 0) return false;
+    if (this.hasReceiver() && this.waiting.length === 0) return false;
     this.waiting.push(item);
     if (this.waiting.length > HANDOVER_BUFFER_EVENTS) {
       const dropped = this.waiting.shift() as Waiting;
@@ -223,14 +249,23 @@ export class SharedConnection {
     return true;
   }
 
+  /** A node that takes received events is registered (a tak-send alone does not count). */
+  private hasReceiver(): boolean {
+    for (const user of this.users.values()) if (user.onEvent !== undefined) return true;
+    return false;
+  }
+
   private replay(): void {
     this.replayPending = undefined;
-    if (this.users.size === 0) return; // gone again: keep waiting
-    const items = this.waiting;
-    const lost = this.waitingLost;
+    if (!this.hasReceiver()) return; // gone again: keep waiting
+    const oldest = Date.now() - HANDOVER_MAX_AGE_MS;
+    const items = this.waiting.filter((item) => item.at >= oldest);
+    const stale = this.waiting.filter((item) => item.at < oldest && item.kind === 'event').length;
+    const overflowed = this.waitingLost;
     this.waiting = [];
     this.waitingLost = 0;
-    if (lost > 0) this.hooks.lost?.(lost);
+    if (overflowed > 0) this.hooks.lost?.(overflowed, 'overflow');
+    if (stale > 0) this.hooks.lost?.(stale, 'stale');
     for (const item of items) {
       for (const user of this.users.values()) {
         if (item.kind === 'event') user.onEvent?.({ ...item.received, control: false });

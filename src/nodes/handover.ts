@@ -21,24 +21,35 @@ interface Parked {
 
 const parked = new Map<string, Parked>();
 const watched = new WeakSet<RuntimeEvents>();
+/** The flows configuration that last started, to tell a deploy from the runtime stopping. */
+let startedConfig: unknown;
+let deploying = false;
 
-function release(id: string): void {
+function release(id: string): Promise<void> {
   const entry = parked.get(id);
-  if (!entry) return;
+  if (!entry) return Promise.resolve();
   parked.delete(id);
   clearTimeout(entry.timer);
-  entry.connection.stop().catch((error: unknown) => {
+  return entry.connection.stop().catch((error: unknown) => {
     entry.report(`closing a connection no tak-config took over failed: ${String(error)}`);
   });
 }
 
 /** Stops every connection still waiting for a new owner. */
 export function releaseAll(): void {
-  for (const id of [...parked.keys()]) release(id);
+  for (const id of [...parked.keys()]) void release(id);
 }
 
 /**
- * Keeps a tak-config's connection open while a redeploy replaces the node: the new node with the same
+ * True while Node-RED stops flows in order to start others (a deploy), false when it stops them for good:
+ * only then is a connection worth keeping for the next node.
+ */
+export function isDeploying(): boolean {
+  return deploying;
+}
+
+/**
+ * Keeps a tak-config's connection open while a deploy replaces the node: the new node with the same
  * id and the same settings takes it over, so the socket, the queue of unsent events and what arrives in
  * between survive the deploy.
  */
@@ -48,40 +59,45 @@ export function park(
   connection: SharedConnection,
   report: (message: string) => void,
 ): void {
-  release(id);
-  const timer = setTimeout(() => release(id), HANDOVER_WAIT_MS);
+  void release(id);
+  const timer = setTimeout(() => void release(id), HANDOVER_WAIT_MS);
   timer.unref();
   parked.set(id, { key, connection, timer, report });
 }
 
-/** The connection a redeploy left for this node, if its settings are the same; otherwise it is closed. */
-export function adopt(id: string, key: string): SharedConnection | undefined {
+/**
+ * What a new tak-config finds under its id: the connection to take over when the settings are the same;
+ * otherwise the old one is closed and `closed` resolves when it is, so the new one does not connect
+ * alongside it (two sessions of one uid, events out of order).
+ */
+export function adopt(id: string, key: string): { connection?: SharedConnection; closed?: Promise<void> } {
   const entry = parked.get(id);
-  if (!entry) return undefined;
-  if (entry.key !== key) {
-    release(id);
-    return undefined;
-  }
+  if (!entry) return {};
+  if (entry.key !== key) return { closed: release(id) };
   parked.delete(id);
   clearTimeout(entry.timer);
-  return entry.connection;
+  return { connection: entry.connection };
 }
 
-interface RuntimeState {
-  id?: unknown;
-  payload?: { state?: unknown; deploy?: unknown };
+interface FlowsEvent {
+  config?: unknown;
 }
 
 /**
- * Once per runtime: when the new flows have started, nobody else will take a waiting connection over;
- * when the runtime stops other than for a deploy, none will be taken over at all.
+ * Once per runtime. A deploy puts the new configuration in place before it stops the old flows; the
+ * runtime stopping for good stops the configuration that started. Once new flows have started, nobody
+ * else will take a waiting connection over.
  */
 export function watchRuntime(events: RuntimeEvents | undefined): void {
   if (!events || watched.has(events)) return;
   watched.add(events);
-  events.on('flows:started', releaseAll);
-  events.on('runtime-event', (event) => {
-    const { id, payload } = (event ?? {}) as RuntimeState;
-    if (id === 'runtime-state' && payload?.state === 'stop' && payload.deploy !== true) releaseAll();
+  events.on('flows:started', (event) => {
+    startedConfig = (event as FlowsEvent | undefined)?.config;
+    deploying = false;
+    releaseAll();
+  });
+  events.on('flows:stopping', (event) => {
+    const config = (event as FlowsEvent | undefined)?.config;
+    deploying = config !== undefined && config !== startedConfig;
   });
 }

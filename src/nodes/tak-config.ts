@@ -8,8 +8,13 @@ import {
   type TakConfigNode,
 } from './config-options';
 import { createHash } from 'node:crypto';
-import { HANDOVER_BUFFER_EVENTS, SharedConnection, type StateChange } from './connection';
-import { adopt, park, watchRuntime } from './handover';
+import {
+  HANDOVER_BUFFER_EVENTS,
+  HANDOVER_MAX_AGE_MS,
+  SharedConnection,
+  type StateChange,
+} from './connection';
+import { adopt, isDeploying, park, watchRuntime } from './handover';
 import type { AdminResponse, NodeAPI, NodeStatus, TlsConfigNode } from './red';
 
 /** Status text is kept short enough to read under a node on the canvas. */
@@ -138,39 +143,52 @@ export = function register(RED: NodeAPI): void {
     }
     const verified = tls === undefined || tls.verifyServer;
     const key = settingsKey(def, credentials, tlsNode);
-    const kept = adopt(this.id, key);
+    const { connection: kept, closed } = adopt(this.id, key);
     if (kept) {
       this.connection = kept;
       this.on('close', (removed: boolean, done: () => void) => letGo.call(this, removed, key, kept, done));
       return;
     }
     let loggedCode: string | undefined;
-    const connection = new SharedConnection(options, formatStatus(endpoint, verified), {
-      established: () => {
-        loggedCode = undefined;
+    const connection = new SharedConnection(
+      options,
+      formatStatus(endpoint, verified),
+      {
+        established: () => {
+          loggedCode = undefined;
+        },
+        connected: () => {
+          // Said on every connect, not once: an unauthenticated server must not become something people forget.
+          if (!verified) this.warn(RED._('tak-config.warnings.unverified', { endpoint }));
+        },
+        failed: (failure) => {
+          // Into the log once per kind of failure, not on every retry; the status shows it all along.
+          if (failure.code === loggedCode) return;
+          loggedCode = failure.code;
+          this.warn(`${failure.code}: ${failure.message}`);
+        },
+        lost: (count, why) =>
+          this.warn(
+            RED._(`tak-config.warnings.handover.${why}`, {
+              count,
+              endpoint,
+              limit: HANDOVER_BUFFER_EVENTS,
+              seconds: HANDOVER_MAX_AGE_MS / 1000,
+            }),
+          ),
       },
-      connected: () => {
-        // Said on every connect, not once: an unauthenticated server must not become something people forget.
-        if (!verified) this.warn(RED._('tak-config.warnings.unverified', { endpoint }));
-      },
-      failed: (failure) => {
-        // Into the log once per kind of failure, not on every retry; the status shows it all along.
-        if (failure.code === loggedCode) return;
-        loggedCode = failure.code;
-        this.warn(`${failure.code}: ${failure.message}`);
-      },
-      lost: (count) =>
-        this.warn(
-          RED._('tak-config.warnings.handoverLost', { count, endpoint, limit: HANDOVER_BUFFER_EVENTS }),
-        ),
-    });
+      closed,
+    );
     this.connection = connection;
     this.on('close', (removed: boolean, done: () => void) =>
       letGo.call(this, removed, key, connection, done),
     );
   }
 
-  /** Removed: the connection closes. Redeployed: it waits for the node that replaces this one. */
+  /**
+   * A deploy that does not remove the node: the connection waits for the node that replaces this one.
+   * Removed, or Node-RED stopping: it closes, and the node is done once what was queued is written.
+   */
   function letGo(
     this: TakConfigNode,
     removed: boolean,
@@ -178,7 +196,7 @@ export = function register(RED: NodeAPI): void {
     connection: SharedConnection,
     done: () => void,
   ): void {
-    if (!removed) {
+    if (!removed && isDeploying()) {
       park(this.id, key, connection, (message) => this.error(message));
       done();
       return;

@@ -4,7 +4,7 @@ import type { Node, NodeAPI } from './red';
 
 /**
  * Joins a node to the connection of its tak-config, shows the connection's state on it, and leaves the
- * connection when the node closes (the last one to leave closes the socket).
+ * connection when the node closes (the socket stays for the nodes a deploy brings back).
  */
 export function useConnection(
   RED: NodeAPI,

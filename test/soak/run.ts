@@ -32,6 +32,13 @@ async function main(): Promise<void> {
   for (const line of formatReport(report)) console.log(line);
   // At-least-once: after a loss the sender writes unconfirmed events again, so duplicates are expected;
   // an event the sender accepted that is neither delivered nor counted as dropped is not.
+  const refused = Object.values(report.refusedByNodes).reduce((sum, n) => sum + n, 0);
+  if (refused > 0) {
+    console.error(
+      `FAIL: nodes of the flow refused ${refused} messages: ${JSON.stringify(report.refusedByNodes)}`,
+    );
+    process.exitCode = 1;
+  }
   if (report.unaccounted > 0) {
     console.error(
       `FAIL: ${report.unaccounted} accepted events were neither delivered nor counted as dropped`,

@@ -41,6 +41,8 @@ export interface SoakReport {
   lostBetweenNodes: number;
   /** Events the sender's client accepted that neither arrived nor were counted as dropped: our losses. */
   unaccounted: number;
+  /** Errors a node of the flow raised (a Catch node saw them), by node type: each is a message refused. */
+  refusedByNodes: Record<string, number>;
   receiverParseErrors: Record<string, number>;
   reconnects: number;
   faultsApplied: Record<string, number>;
@@ -110,6 +112,27 @@ function flow(port: number, queueSize: number): Array<Record<string, unknown>> {
       emitErrors: true,
       wires: [['sink']],
     },
+    // Anything a node of the flow refuses (tak-send: no connection, bad input...) is counted, not lost quietly.
+    {
+      id: 'catch',
+      type: 'catch',
+      z: 'tab',
+      x: 100,
+      y: 300,
+      scope: null,
+      uncaught: false,
+      wires: [['caught']],
+    },
+    {
+      id: 'caught',
+      type: 'function',
+      z: 'tab',
+      x: 300,
+      y: 300,
+      func: "global.get('caught')(msg); return null;",
+      outputs: 0,
+      wires: [],
+    },
     {
       id: 'sink',
       type: 'function',
@@ -165,7 +188,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     arrived.add(n);
     latencies.push(performance.now() - (sentAt.get(n) ?? performance.now()));
   };
-  const red = await startEmbeddedRed({ globals: { sink } });
+  const refusedByNodes: Record<string, number> = {};
+  const caught = (msg: { error?: { source?: { type?: string } } }): void => {
+    const type = msg.error?.source?.type ?? 'unknown';
+    refusedByNodes[type] = (refusedByNodes[type] ?? 0) + 1;
+  };
+  const red = await startEmbeddedRed({ globals: { sink, caught } });
   // Clients a redeploy replaced: read after they stopped, so what they dropped on the way out counts.
   // A redeploy with the same settings hands the client over, so the same one may be seen again: a set.
   const retiredSenders = new Set<LiveClient>();
@@ -288,6 +316,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       // Lost without a count: every missing event must be among the counted drops.
       lostBetweenNodes: Math.max(0, offered - accepted),
       unaccounted: Math.max(0, accepted - arrived.size - dropped),
+      refusedByNodes,
       receiverParseErrors: parseErrors,
       reconnects: reconnected,
       faultsApplied,
@@ -308,7 +337,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 export function formatReport(report: SoakReport): string[] {
   return [
     `offered ${report.offered}, accepted by the sender ${report.accepted}, delivered ${report.delivered}, duplicates ${report.duplicates}`,
-    `lost between nodes while a deploy stopped the flow (before tak-send) ${report.lostBetweenNodes}`,
+    `lost between nodes while a deploy stopped the flow (before tak-send) ${report.lostBetweenNodes}; refused by nodes ${JSON.stringify(report.refusedByNodes)}`,
     `dropped and counted by the sender (queue full, or left at a redeploy) ${report.dropped}, of which ${report.droppedWritten} had been written before a loss (may have arrived); unaccounted ${report.unaccounted}`,
     `receiver parse errors ${JSON.stringify(report.receiverParseErrors)} (garbage and oversize events the server injected)`,
     `reconnects ${report.reconnects}; faults ${JSON.stringify(report.faultsApplied)}`,
