@@ -225,9 +225,14 @@ export class SharedConnection {
     });
     const after = this.after;
     this.after = undefined;
-    if (after === undefined) client.start();
-    // Events sent meanwhile wait in the client's queue.
-    else void after.then(() => client === this.client && client.start());
+    // Events sent meanwhile wait in the client's queue. The nodes of a deploy start one after another: a
+    // tak-server in the same flow listens only once its node has started, so the first attempt waits for
+    // them all rather than be refused.
+    const begin = (): void => {
+      if (client === this.client) client.start();
+    };
+    if (after === undefined) setImmediate(begin);
+    else void after.then(begin);
   }
 
   private publish(change: StateChange): void {
