@@ -36,7 +36,7 @@ function release(id: string): Promise<void> {
 }
 
 /** Stops every connection still waiting for a new owner. */
-export function releaseAll(): void {
+function releaseAll(): void {
   for (const id of [...parked.keys()]) void release(id);
 }
 
