@@ -12,7 +12,7 @@
 import { runCotBuildCase, runCotParseCase } from './cot-case';
 import { runE2eCase } from './e2e-case';
 import { runFanoutCase } from './fanout-case';
-import { runStreamCase } from './stream-case';
+import { runOddStreamCase, runStreamCase } from './stream-case';
 import {
   CHILD_FLAG,
   DEFAULT_MEASURE,
@@ -30,6 +30,7 @@ const CASES: BenchCase[] = [
   { name: 'cot-parse', run: runCotParseCase },
   { name: 'cot-build', run: runCotBuildCase },
   { name: 'stream', run: runStreamCase },
+  { name: 'stream-odd', run: runOddStreamCase },
   { name: 'e2e', run: runE2eCase },
   { name: 'fanout', run: runFanoutCase },
 ];

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { StringDecoder } from 'node:string_decoder';
 import sax from 'sax';
-import { parseCot, StreamParser, type CotEvent } from '../src/index';
+import { parseCot, StreamParser, type CotEvent, type StreamParserOptions } from '../src/index';
 import type { BenchContext, Row, RowSpec, Target } from './harness';
 import { measureRows } from './harness';
 import { SA_ELEMENT_COUNT, SA_MODEL, SA_UID } from './sa-event';
@@ -32,8 +32,8 @@ function chunksOf(bytes: Buffer, size: number): Buffer[] {
   return chunks;
 }
 
-function ours(chunks: Buffer[]): number {
-  const parser = new StreamParser();
+function ours(chunks: Buffer[], options: StreamParserOptions = {}): number {
+  const parser = new StreamParser(options);
   let events = 0;
   for (const chunk of chunks) for (const item of parser.push(chunk)) if (item.kind === 'event') events++;
   parser.end();
@@ -120,4 +120,50 @@ export async function runStreamCase(context: BenchContext): Promise<Row[]> {
     ...row,
     note: `${row.note ? `${row.note}; ` : ''}${Number.isFinite(row.opsPerSec) ? `${Math.round((row.opsPerSec * EVENT_COUNT) / 1000)} k events/s` : ''}`,
   }));
+}
+
+const ODD_CASE = 'stream-odd';
+const ODD_CHUNK_KIB = [1, 64];
+
+/**
+ * The same events, each ending `</event >`: every one defeats the search for `</event>` and goes to the
+ * byte-by-byte scanner. Measured against that scanner alone on the same bytes: the shortcut must not make
+ * such a stream much slower than having no shortcut at all.
+ */
+export async function runOddStreamCase(context: BenchContext): Promise<Row[]> {
+  const parts: string[] = [];
+  for (let n = 0; n < EVENT_COUNT; n++) {
+    parts.push(buildCot({ ...SA_MODEL, uid: `${SA_UID}-${n}` }).replace('</event>', '</event >'));
+  }
+  const stream = Buffer.from(parts.join(''), 'utf8');
+  context.log(
+    `stream-odd: ${EVENT_COUNT} SA events ending "</event >", ${(stream.length / 1e6).toFixed(2)} MB`,
+  );
+  const specs: RowSpec[] = [];
+  for (const kib of ODD_CHUNK_KIB) {
+    const chunks = chunksOf(stream, kib * 1024);
+    const scannerName = `byte scanner only, ${kib} KiB chunks`;
+    assert.equal(ours(chunks), EVENT_COUNT, `ours lost events at ${kib} KiB`);
+    assert.equal(
+      ours(chunks, { tentativeFrames: false }),
+      EVENT_COUNT,
+      `the scanner lost events at ${kib} KiB`,
+    );
+    specs.push(
+      {
+        name: `ours StreamParser, ${kib} KiB chunks`,
+        fn: () => ours(chunks),
+        bytesPerOp: stream.length,
+        reference: scannerName,
+        targets: [{ against: scannerName, min: 0.8 }],
+      },
+      {
+        name: scannerName,
+        fn: () => ours(chunks, { tentativeFrames: false }),
+        bytesPerOp: stream.length,
+        reference: scannerName,
+      },
+    );
+  }
+  return measureRows(ODD_CASE, specs, context.measure);
 }
