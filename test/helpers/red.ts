@@ -98,9 +98,13 @@ export async function waitForConnectionStatus(
   } | null;
   if (!config?.connection) throw new Error(`${configId} is not a working tak-config`);
   const connection = config.connection;
-  await eventually(
-    () => accept(connection.currentStatus.text ?? ''),
-    `${configId} shows the status asked for`,
-    timeoutMs,
-  );
+  try {
+    await eventually(
+      () => accept(connection.currentStatus.text ?? ''),
+      `${configId} shows the status asked for`,
+      timeoutMs,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message} (it shows ${JSON.stringify(connection.currentStatus)})`);
+  }
 }
