@@ -284,9 +284,10 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     const port = await peer.listen();
     const red = await startRed();
     const connected = waitFor<net.Socket>(peer, 'connection');
+    // The rate limit keeps them queued; at 50/s eight take a fraction of the 2 s flush, even on a busy machine.
     await red.load(
       NODES,
-      flow(port).map((node) => (node.id === 'cfg' ? { ...node, rateLimit: 20, rateBurst: 1 } : node)),
+      flow(port).map((node) => (node.id === 'cfg' ? { ...node, rateLimit: 50, rateBurst: 1 } : node)),
     );
     await connected;
     await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
