@@ -502,6 +502,30 @@ describe('rate limit and latest wins, over loopback', () => {
     assertCountersAddUp(client);
   });
 
+  it('a token that comes back between a refused take and the next timer still gets the events out', async () => {
+    const server = await serve();
+    // 200 events/s is a token every 5 ms and each clock reading moves on 1 ms: a token refused at one reading
+    // is there a few readings later, when the pacing timer is set; it must then be set at once, not left out.
+    const clock = new ManualClock(1);
+    const client = pool.make({
+      host: HOST,
+      port: server.port,
+      ...FAST,
+      clock,
+      maxEventsPerSecond: 200,
+      burstEvents: 1,
+    });
+    client.start();
+    await waitFor(client, 'connected');
+    for (let n = 0; n < 20; n++) client.send(chat(n));
+    for (let step = 0; step < 200 && client.counters.eventsSent < 20; step++) clock.advance(5);
+    assert.equal(
+      client.counters.eventsSent,
+      20,
+      `${client.counters.eventsSent} of 20 written, ${clock.pending} timers set`,
+    );
+  });
+
   it('paces on the real clock too', async () => {
     const server = await serve();
     const client = pool.make({

@@ -542,8 +542,9 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     if (conn.ready && !conn.waitingDrain && !conn.ending) {
       const now = this.o.clock.now();
       if (this.limiter !== undefined && (this.queue.readyLength > 0 || throttling)) {
-        const wait = this.limiter.msUntilNext(now);
-        if (wait > 0) at = now + wait;
+        // A token may have come back since flush() was refused one: then at once (wait 0), or events
+        // would sit ready with no timer to write them until the next send().
+        at = now + this.limiter.msUntilNext(now);
       }
       const release = this.queue.nextReleaseAt();
       if (release !== undefined && (at === undefined || release < at)) at = release;

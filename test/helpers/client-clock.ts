@@ -15,8 +15,13 @@ export class ManualClock implements PacingClock {
   private nextId = 1;
   private timers: ManualTimer[] = [];
 
+  /** `creepMs`: each reading moves time on by that much, as on a busy machine between two readings. */
+  constructor(private readonly creepMs = 0) {}
+
   now(): number {
-    return this.time;
+    const time = this.time;
+    this.time += this.creepMs;
+    return time;
   }
 
   setTimeout(callback: () => void, ms: number): unknown {
