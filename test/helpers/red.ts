@@ -105,6 +105,8 @@ export async function waitForConnectionStatus(
       timeoutMs,
     );
   } catch (error) {
-    throw new Error(`${(error as Error).message} (it shows ${JSON.stringify(connection.currentStatus)})`);
+    throw new Error(`${(error as Error).message} (it shows ${JSON.stringify(connection.currentStatus)})`, {
+      cause: error,
+    });
   }
 }
