@@ -122,8 +122,10 @@ export class EventReader {
     if (this.base === 1) parser.write('<stream>');
   }
 
-  private reset(): void {
+  /** Before reading `xml`, one event's worth of text. */
+  private reset(xml: string): void {
     this.root = this.point = this.detail = undefined;
+    this.mayNameText = xml.includes('_text');
     if (this.textOwners.length > 0) {
       this.textOwners = [];
       this.textValues = [];
@@ -141,8 +143,7 @@ export class EventReader {
   }
 
   read(xml: string): CotEvent {
-    this.reset();
-    this.mayNameText = xml.includes('_text');
+    this.reset(xml);
     this.parser.write(xml).close();
     if (!this.root) throw new CotError(CotErrorCode.XML, 'no XML element found; expected <event ...>');
     return this.toEvent(this.root);
@@ -150,8 +151,7 @@ export class EventReader {
 
   /** One framed `<event>...</event>`. A sax error leaves sax mid-document, so a fresh one takes over. */
   readFrame(xml: string): CotEvent {
-    this.reset();
-    this.mayNameText = xml.includes('_text');
+    this.reset(xml);
     try {
       this.parser.write(xml);
     } catch (error) {
@@ -178,8 +178,7 @@ export class EventReader {
     this.tentative = true;
     try {
       for (const xml of xmls) {
-        this.reset();
-        this.mayNameText = xml.includes('_text');
+        this.reset(xml);
         this.parser.write(xml);
         // Its last bytes closed its event only if sax is back in plain content: were they inside a
         // comment, CDATA or a tag after an earlier close, sax would be in the middle of that.

@@ -802,10 +802,7 @@ export class CotFramer {
    * rest of this push byte by byte too (a stream that defeats the shortcut costs no more than without it).
    */
   private rescan(chunk: Buffer): Replay {
-    const replay =
-      this.savedBytes === 0
-        ? chunk.subarray(this.start)
-        : Buffer.concat([this.heldBytes(), chunk.subarray(this.start)]);
+    const replay = this.frameBytes(chunk, this.start, chunk.length);
     this.resetFrame();
     this.state = SEARCH;
     this.match = 0;
