@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { Backoff } from '../src/client/backoff';
 import {
   DEFAULT_RECONNECT_INITIAL_MS,
@@ -40,11 +41,48 @@ describe('Backoff', () => {
       const backoff = new Backoff({ random });
       return bases.map((base) => {
         const delay = backoff.next();
-        assert.ok(delay >= base * 0.8 && delay <= base * 1.2, `${delay} outside ${base} +/-20 %`);
+        const top = Math.min(DEFAULT_RECONNECT_MAX_MS, base * 1.2);
+        assert.ok(delay >= base * 0.8 && delay <= top, `${delay} outside ${base} -20 % .. ${top}`);
         return delay;
       });
     });
     assert.notDeepEqual(runs[0], runs[1]);
+  });
+
+  it('never hands out a delay above the cap, whatever the random source gives (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer({ min: 0, max: 120_000 }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (initialMs, extraMs, jitter, draws) => {
+          const maxMs = initialMs + extraMs;
+          let i = 0;
+          const backoff = new Backoff({
+            initialMs,
+            maxMs,
+            jitter,
+            random: () => draws[i++ % draws.length] as number,
+          });
+          for (let n = 0; n < draws.length + 20; n++) {
+            const delay = backoff.next();
+            assert.ok(delay >= 0 && delay <= maxMs, `delay ${delay} outside 0..${maxMs}`);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('at the cap, the highest random value gives the cap itself (the default 60 s, never 72 s)', () => {
+    const backoff = new Backoff({ random: () => 0.999999 });
+    let last = 0;
+    for (let n = 0; n < 12; n++) last = backoff.next();
+    assert.equal(last, DEFAULT_RECONNECT_MAX_MS);
   });
 
   it('reset() starts again from initialMs', () => {

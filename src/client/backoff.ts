@@ -2,7 +2,7 @@ import { DEFAULT_RECONNECT_INITIAL_MS, DEFAULT_RECONNECT_JITTER, DEFAULT_RECONNE
 
 export interface BackoffOptions {
   initialMs?: number;
-  /** Caps the base delay; the jittered delay stays within +/-jitter of it. */
+  /** The longest delay ever handed out, jitter included. */
   maxMs?: number;
   /** 0.2 spreads each delay over +/-20 % of its base. 0 makes delays exact. */
   jitter?: number;
@@ -12,7 +12,7 @@ export interface BackoffOptions {
 
 /**
  * Capped exponential backoff with jitter: initialMs, then twice that, and so on up to maxMs, each spread by
- * +/-jitter. reset() after a connection proved healthy starts again from initialMs.
+ * +/-jitter and never above maxMs. reset() after a connection proved healthy starts again from initialMs.
  */
 export class Backoff {
   private readonly initialMs: number;
@@ -45,7 +45,8 @@ export class Backoff {
     const base = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.failures, 30));
     this.failures += 1;
     const spread = this.jitter * (2 * this.random() - 1);
-    return Math.max(0, Math.round(base * (1 + spread)));
+    // Jitter spreads the delay around its base, but never past the cap: at the cap the spread is all below it.
+    return Math.min(this.maxMs, Math.max(0, Math.round(base * (1 + spread))));
   }
 
   reset(): void {
