@@ -84,7 +84,7 @@ describe('Keepalive (fake timers)', () => {
     assert.deepEqual(immortal.log, ['ping@600', 'ping@700', 'ping@800', 'ping@900']);
     immortal.keepalive.stop();
 
-    const off = make({ pingAfterIdleMs: 0, deadAfterIdleMs: 0 });
+    const off = make({ pingAfterIdleMs: 0, pingAfterSendIdleMs: 0, deadAfterIdleMs: 0 });
     off.keepalive.start();
     assert.equal(off.keepalive.running, false, 'no timer at all');
   });
@@ -118,6 +118,52 @@ describe('Keepalive (fake timers)', () => {
     keepalive.start();
     advance(1_000);
     assert.deepEqual(log, ['ping']);
+  });
+
+  it('a connection that only receives still pings every pingAfterSendIdleMs (default 15 s)', () => {
+    const { log, keepalive } = make();
+    keepalive.start();
+    // Data every second for two minutes: the receive side never goes quiet, but we write nothing.
+    for (let s = 0; s < 120; s++) {
+      advance(1_000);
+      keepalive.received();
+    }
+    assert.deepEqual(
+      log,
+      [15, 30, 45, 60, 75, 90, 105, 120].map((s) => `ping@${s * 1_000}`),
+    );
+    keepalive.stop();
+  });
+
+  it('anything written moves the send-idle ping on; a busy writer never pings for it', () => {
+    const { log, keepalive } = make({ pingAfterSendIdleMs: 1_000 });
+    keepalive.start();
+    for (let i = 0; i < 30; i++) {
+      advance(500);
+      keepalive.received();
+      keepalive.written();
+    }
+    assert.deepEqual(log, []);
+    advance(999);
+    assert.deepEqual(log, []);
+    advance(1);
+    assert.deepEqual(log, ['ping@16000']);
+    keepalive.stop();
+  });
+
+  it('a send-idle ping does not start the 4.5 s spell of pings while data keeps arriving', () => {
+    const { log, keepalive } = make({
+      pingAfterIdleMs: 15_000,
+      pingIntervalMs: 4_500,
+      pingAfterSendIdleMs: 10_000,
+    });
+    keepalive.start();
+    for (let s = 0; s < 30; s++) {
+      advance(1_000);
+      if (s % 8 === 0) keepalive.received(); // data every 8 s, less often than the 4.5 s interval
+    }
+    assert.deepEqual(log, ['ping@10000', 'ping@20000', 'ping@30000']);
+    keepalive.stop();
   });
 
   it('refuses a ping interval of 0 when pings are on', () => {

@@ -14,6 +14,12 @@ export const DEFAULT_RECONNECT_JITTER = 0.2;
 export const DEFAULT_HEALTHY_AFTER_MS = 60_000;
 /** ATAK pings after 15 s with nothing received. */
 export const DEFAULT_PING_AFTER_IDLE_MS = 15_000;
+/**
+ * A client that has written nothing for 15 s pings, however much it receives: servers drop clients silent for
+ * 60 s (ours, FreeTAKServer's sessions), a receive-only flow would otherwise write only its presence once a minute,
+ * and TAK Server accepts a ping every 5 s.
+ */
+export const DEFAULT_PING_AFTER_SEND_IDLE_MS = 15_000;
 /** ATAK pings again every 4.5 s while the server stays silent. */
 export const DEFAULT_PING_INTERVAL_MS = 4_500;
 /** ATAK drops the connection and reconnects after 25 s with nothing received. */

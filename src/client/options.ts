@@ -17,7 +17,9 @@ import {
   DEFAULT_MAX_QUEUE_EVENTS,
   DEFAULT_MIN_INTERVAL_PER_UID_MS,
   DEFAULT_PING_AFTER_IDLE_MS,
+  DEFAULT_PING_AFTER_SEND_IDLE_MS,
   DEFAULT_PING_INTERVAL_MS,
+  MAX_SEND_EVENT_BYTES,
   DEFAULT_PRESENCE_INTERVAL_MS,
   DEFAULT_RECONNECT_INITIAL_MS,
   DEFAULT_RECONNECT_JITTER,
@@ -56,6 +58,11 @@ export interface TakClientOptions {
   pingAfterIdleMs?: number;
   /** Ping again this often while nothing arrives. Default 4.5 s (ATAK). */
   pingIntervalMs?: number;
+  /**
+   * Ping after this long with nothing written, however much arrives: a receive-only client is otherwise silent
+   * for a whole presence interval, and servers drop clients silent for 60 s. 0 never does. Default 15 s.
+   */
+  pingAfterSendIdleMs?: number;
   /**
    * Drop the connection and reconnect after this long with nothing received; 0 never does (for a
    * publish-only input such as TAK Server's 8087, which never answers). Default 25 s (ATAK).
@@ -105,8 +112,19 @@ export interface TakClientOptions {
    * For tests. Default performance.now() and the global timers.
    */
   clock?: PacingClock;
+  /**
+   * The clock of the connection's timers (connect timeout, reconnect, keepalive, presence, identity gap, stop):
+   * injectable so tests can run minutes of a connection's life by hand while real sockets carry the bytes.
+   * Default performance.now() and the global timers.
+   */
+  connectionClock?: PacingClock;
   /** The largest event received; a bigger one is skipped with a parseError. Default 1 MiB. */
   maxEventBytes?: number;
+  /**
+   * The largest event send() accepts; a bigger one is refused with ERR_CLIENT_EVENT_TOO_LARGE instead of being
+   * sent to a server that would drop it without a word. Default maxEventBytes (at most 8 MiB, TAK Server's cap).
+   */
+  maxSendEventBytes?: number;
   /** Emit pongs and other control events (t-x-c-*, t-x-takp-*) as 'control'. Default false. */
   emitControl?: boolean;
   /** stop() waits at most this long for the queue to drain and the server to close. Default 2 s. */
@@ -139,6 +157,7 @@ export interface ResolvedOptions {
   healthyAfterMs: number;
   pingAfterIdleMs: number;
   pingIntervalMs: number;
+  pingAfterSendIdleMs: number;
   deadAfterIdleMs: number;
   presence: PresenceOptions | undefined;
   presenceIntervalMs: number;
@@ -152,7 +171,9 @@ export interface ResolvedOptions {
   coalesce: boolean;
   neverCoalesceTypes: string[];
   clock: PacingClock;
+  connectionClock: PacingClock;
   maxEventBytes: number;
+  maxSendEventBytes: number;
   emitControl: boolean;
   flushTimeoutMs: number;
   confirmAfterMs: number;
@@ -173,6 +194,19 @@ function ms(field: string, value: unknown, fallback: number, min: number): numbe
     bad(field, value, `give a number of milliseconds from ${min} to ${MAX_TIMER_MS}`);
   }
   return value;
+}
+
+function checkClock(field: string, clock: unknown): void {
+  const c = clock as Partial<PacingClock> | null;
+  if (
+    typeof c !== 'object' ||
+    c === null ||
+    typeof c.now !== 'function' ||
+    typeof c.setTimeout !== 'function' ||
+    typeof c.clearTimeout !== 'function'
+  ) {
+    bad(field, typeof clock, 'give { now(), setTimeout(), clearTimeout() }');
+  }
 }
 
 function defaultFactory(target: SocketTarget): net.Socket {
@@ -240,18 +274,24 @@ export function resolveOptions(options: TakClientOptions): ResolvedOptions {
     bad('neverCoalesceTypes', JSON.stringify(extra), 'give a list of CoT type prefixes such as "b-m-p"');
   }
   const clock = options.clock ?? realClock;
-  if (
-    typeof clock !== 'object' ||
-    clock === null ||
-    typeof clock.now !== 'function' ||
-    typeof clock.setTimeout !== 'function' ||
-    typeof clock.clearTimeout !== 'function'
-  ) {
-    bad('clock', typeof clock, 'give { now(), setTimeout(), clearTimeout() }');
-  }
+  checkClock('clock', clock);
+  const connectionClock = options.connectionClock ?? realClock;
+  checkClock('connectionClock', connectionClock);
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   if (!Number.isInteger(maxEventBytes) || maxEventBytes < 64) {
     bad('maxEventBytes', maxEventBytes, 'give a whole number of bytes, at least 64');
+  }
+  const maxSendEventBytes = options.maxSendEventBytes ?? Math.min(maxEventBytes, MAX_SEND_EVENT_BYTES);
+  if (
+    !Number.isInteger(maxSendEventBytes) ||
+    maxSendEventBytes < 64 ||
+    maxSendEventBytes > MAX_SEND_EVENT_BYTES
+  ) {
+    bad(
+      'maxSendEventBytes',
+      maxSendEventBytes,
+      `give a whole number of bytes from 64 to ${MAX_SEND_EVENT_BYTES} (TAK Server refuses bigger messages)`,
+    );
   }
   if (options.emitControl !== undefined && typeof options.emitControl !== 'boolean') {
     bad('emitControl', options.emitControl, 'give true or false');
@@ -276,6 +316,12 @@ export function resolveOptions(options: TakClientOptions): ResolvedOptions {
     healthyAfterMs: ms('healthyAfterMs', options.healthyAfterMs, DEFAULT_HEALTHY_AFTER_MS, 0),
     pingAfterIdleMs: ms('pingAfterIdleMs', options.pingAfterIdleMs, DEFAULT_PING_AFTER_IDLE_MS, 0),
     pingIntervalMs: ms('pingIntervalMs', options.pingIntervalMs, DEFAULT_PING_INTERVAL_MS, 1),
+    pingAfterSendIdleMs: ms(
+      'pingAfterSendIdleMs',
+      options.pingAfterSendIdleMs,
+      DEFAULT_PING_AFTER_SEND_IDLE_MS,
+      0,
+    ),
     deadAfterIdleMs: ms('deadAfterIdleMs', options.deadAfterIdleMs, DEFAULT_DEAD_AFTER_IDLE_MS, 0),
     presence: options.presence,
     presenceIntervalMs: ms('presenceIntervalMs', options.presenceIntervalMs, DEFAULT_PRESENCE_INTERVAL_MS, 0),
@@ -294,7 +340,9 @@ export function resolveOptions(options: TakClientOptions): ResolvedOptions {
     coalesce: options.coalesce ?? true,
     neverCoalesceTypes: [...new Set(extra.map(normalizeTypePrefix))],
     clock,
+    connectionClock,
     maxEventBytes,
+    maxSendEventBytes,
     emitControl: options.emitControl ?? false,
     flushTimeoutMs: ms('flushTimeoutMs', options.flushTimeoutMs, DEFAULT_FLUSH_TIMEOUT_MS, 0),
     confirmAfterMs: ms('confirmAfterMs', options.confirmAfterMs, DEFAULT_CONFIRM_AFTER_MS, 0),

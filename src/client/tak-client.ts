@@ -178,17 +178,18 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   private readonly keepalive: Keepalive;
   private readonly uid: string;
   private readonly authXml: string | undefined;
-  private readonly now = (): number => performance.now();
+  private readonly now = (): number => this.o.connectionClock.now();
   private readonly limiter: TokenBucket | undefined;
   private pacing: { handle: unknown; at: number } | undefined;
   private throttled = false;
   private current: TakClientState = 'idle';
   private conn: Connection | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private connectTimer: NodeJS.Timeout | undefined;
-  private identityTimer: NodeJS.Timeout | undefined;
-  private presenceTimer: NodeJS.Timeout | undefined;
-  private stopTimer: NodeJS.Timeout | undefined;
+  // Handles of the connection clock's timers.
+  private reconnectTimer: unknown;
+  private connectTimer: unknown;
+  private identityTimer: unknown;
+  private presenceTimer: unknown;
+  private stopTimer: unknown;
   private stopping: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly c: TakClientCounters = {
     offered: 0,
@@ -235,8 +236,9 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     this.keepalive = new Keepalive({
       pingAfterIdleMs: this.o.pingAfterIdleMs,
       pingIntervalMs: this.o.pingIntervalMs,
+      pingAfterSendIdleMs: this.o.pingAfterSendIdleMs,
       deadAfterIdleMs: this.o.deadAfterIdleMs,
-      now: this.now,
+      clock: this.o.connectionClock,
       onPing: () => this.onPing(),
       onDead: (idleMs) => this.onDead(idleMs),
     });
@@ -348,7 +350,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       this.finishStop();
       return promise;
     }
-    this.stopTimer = setTimeout(() => {
+    this.stopTimer = this.o.connectionClock.setTimeout(() => {
       this.stopTimer = undefined;
       this.finishStop();
     }, this.o.flushTimeoutMs);
@@ -370,7 +372,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   ): void {
     const timer = this[name];
     if (timer !== undefined) {
-      clearTimeout(timer); // clears intervals too
+      this.o.connectionClock.clearTimeout(timer);
       this[name] = undefined;
     }
   }
@@ -443,7 +445,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       conn.closed = true;
       this.lose(conn, this.closedInfo(conn));
     });
-    this.connectTimer = setTimeout(() => {
+    this.connectTimer = this.o.connectionClock.setTimeout(() => {
       this.connectTimer = undefined;
       this.lose(conn, {
         code: TakClientErrorCode.CONNECT_TIMEOUT,
@@ -467,12 +469,10 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     }
     if (this.o.presence) {
       this.writeRaw(conn, this.presenceXml());
-      if (this.o.presenceIntervalMs > 0) {
-        this.presenceTimer = setInterval(() => this.onPresenceTimer(conn), this.o.presenceIntervalMs);
-      }
+      this.schedulePresence(conn);
     }
     if (this.o.presence && this.o.identityGapMs > 0) {
-      this.identityTimer = setTimeout(() => {
+      this.identityTimer = this.o.connectionClock.setTimeout(() => {
         this.identityTimer = undefined;
         this.becomeReady(conn);
       }, this.o.identityGapMs);
@@ -494,6 +494,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
 
   private writeRaw(conn: Connection, text: string): void {
     this.c.bytesSent += Buffer.byteLength(text);
+    this.keepalive.written();
     if (!conn.sock.write(text)) conn.waitingDrain = true;
   }
 
@@ -503,6 +504,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
    */
   private flush(conn: Connection): void {
     let throttled: boolean | undefined;
+    let wrote = false;
     while (conn === this.conn && conn.ready && !conn.waitingDrain && !conn.ending) {
       const now = this.o.clock.now();
       this.queue.release(now);
@@ -526,7 +528,9 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       });
       if (!this.o.resendUnconfirmed) this.queue.confirmThrough(seq); // at most once: forget it now
       if (!more) conn.waitingDrain = true;
+      wrote = true;
     }
+    if (wrote) this.keepalive.written();
     if (conn !== this.conn) return;
     this.schedulePacing(conn, throttled ?? this.throttled);
     if (throttled !== undefined) this.setThrottling(throttled);
@@ -587,10 +591,16 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     conn.sock.end();
   }
 
-  private onPresenceTimer(conn: Connection): void {
-    // Backed up, the server is not reading: another presence would only wait behind the rest.
-    if (conn !== this.conn || !conn.ready || conn.waitingDrain || conn.ending) return;
-    this.writeRaw(conn, this.presenceXml());
+  private schedulePresence(conn: Connection): void {
+    if (this.o.presenceIntervalMs <= 0) return;
+    this.presenceTimer = this.o.connectionClock.setTimeout(() => {
+      this.presenceTimer = undefined;
+      if (conn !== this.conn) return;
+      this.schedulePresence(conn);
+      // Backed up, the server is not reading: another presence would only wait behind the rest.
+      if (!conn.ready || conn.waitingDrain || conn.ending) return;
+      this.writeRaw(conn, this.presenceXml());
+    }, this.o.presenceIntervalMs);
   }
 
   private onPing(): void {
@@ -735,7 +745,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
 
   private scheduleReconnect(error: TakClientErrorInfo): void {
     const delayMs = this.backoff.next();
-    this.reconnectTimer = setTimeout(() => this.connect(), delayMs);
+    this.reconnectTimer = this.o.connectionClock.setTimeout(() => this.connect(), delayMs);
     this.setState({ state: 'reconnecting', delayMs, error });
   }
 
