@@ -15,7 +15,15 @@ import tls from 'node:tls';
 import { TakClientErrorCode } from '../client/errors';
 import type { SocketFactory, SocketTarget } from '../client/options';
 import { describeValidity, day } from './certificate';
-import { DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, clientSecureContext, type ClientTlsOptions } from './context';
+import {
+  DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_TLS_MAX_RECORD_BYTES,
+  MAX_TLS_RECORD_BYTES,
+  MIN_TLS_RECORD_BYTES,
+  clientSecureContext,
+  type ClientTlsOptions,
+} from './context';
+import { TlsError, TlsErrorCode } from './errors';
 import { attachDiagnosis, diagnosedError, diagnosisOf, type Diagnosis } from './diagnosis';
 import type { TlsIdentity } from './identity';
 
@@ -164,6 +172,17 @@ export function tlsSocketFactory(options: ClientTlsOptions = {}): SocketFactory 
   const serverName = options.serverName?.trim() || undefined;
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS;
   const identity = options.identity;
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_TLS_MAX_RECORD_BYTES;
+  if (
+    !Number.isInteger(maxRecordBytes) ||
+    maxRecordBytes < MIN_TLS_RECORD_BYTES ||
+    maxRecordBytes > MAX_TLS_RECORD_BYTES
+  ) {
+    throw new TlsError(
+      TlsErrorCode.SETTINGS,
+      `the TLS record size is ${String(maxRecordBytes)}; give a whole number of bytes from ${MIN_TLS_RECORD_BYTES} to ${MAX_TLS_RECORD_BYTES} (4096 suits every server; 16384 is Node's own)`,
+    );
+  }
   return (target) => {
     // Our own TCP socket under the TLS one: its byte count tells a silent plain port from a refusing TLS one.
     const raw = net.connect({ host: target.host, port: target.port });
@@ -181,6 +200,10 @@ export function tlsSocketFactory(options: ClientTlsOptions = {}): SocketFactory 
       connect.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(serverName, cert);
     }
     const sock = tls.connect(connect);
+    // Before the client's own 'secureConnect' listener, so every byte it writes goes in records this small.
+    sock.once('secureConnect', () => {
+      if (maxRecordBytes !== MAX_TLS_RECORD_BYTES) sock.setMaxSendFragment(maxRecordBytes);
+    });
     watchTls(sock, raw, whereOf(target), identity, handshakeTimeoutMs);
     return sock;
   };

@@ -24,6 +24,11 @@ export interface ClientTlsOptions {
   serverName?: string;
   /** Give up on a TLS handshake this long after the TCP connection was made. Default 10 s. */
   handshakeTimeoutMs?: number;
+  /**
+   * The largest TLS record we write, in bytes of payload (512 to 16384). Default 4096, so each record fits one
+   * `recv(4096)` of a Python server (taky, FreeTAKServer); 16384 is what Node writes unless told otherwise.
+   */
+  maxRecordBytes?: number;
 }
 
 export interface ServerTlsOptions {
@@ -36,6 +41,16 @@ export interface ServerTlsOptions {
   /** Drop a client whose handshake has not finished this long after it connected. Default 20 s. */
   handshakeTimeoutMs?: number;
 }
+
+/**
+ * taky and FreeTAKServer read TLS with recv(4096) after select(): the rest of a bigger record waits in their TLS
+ * layer, unseen by select(), until our next write arrives (a burst's tail held back 15 s until the next ping).
+ * Records of at most 4 KiB are read whole; the cost is about 1 % more bytes on the wire.
+ */
+export const DEFAULT_TLS_MAX_RECORD_BYTES = 4096;
+/** The range OpenSSL accepts for the largest record (Node's setMaxSendFragment). */
+export const MIN_TLS_RECORD_BYTES = 512;
+export const MAX_TLS_RECORD_BYTES = 16384;
 
 /** A TLS handshake with a live TAK server takes a round trip or two; 10 s of silence means nobody will answer. */
 export const DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
