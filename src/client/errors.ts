@@ -51,6 +51,10 @@ export const TakClientErrorCode = {
   STOPPED: 'ERR_CLIENT_STOPPED',
   /** send() was given something that is not one event (a string with two, none, or only other elements). */
   NOT_ONE_EVENT: 'ERR_CLIENT_NOT_ONE_EVENT',
+  /** send() was given an event bigger than maxSendEventBytes: servers drop those without a word. */
+  EVENT_TOO_LARGE: 'ERR_CLIENT_EVENT_TOO_LARGE',
+  /** The port answered in HTTP: it is a web port (TAK Server's 8443, 8446), not a CoT stream. */
+  HTTP_PORT: 'ERR_HTTP_PORT',
 } as const;
 
 export type TakClientErrorCode = (typeof TakClientErrorCode)[keyof typeof TakClientErrorCode];

@@ -143,9 +143,20 @@ interface Connection {
   closed: boolean;
   /** For each ping awaiting its pong, the seq of the last event written before it. */
   pings: number[];
+  /** The first bytes received, kept until they tell whether the port speaks HTTP. */
+  head: Buffer | undefined;
 }
 
 function noop(): void {}
+
+/** What an HTTP answer starts with. */
+const HTTP_HEAD = 'HTTP/';
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
 
 /**
  * A client of a TAK server (FreeTAKServer, TAK Server, taky...): connects and stays connected until stop(),
@@ -312,6 +323,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       );
     }
     const event = toOutgoing(input);
+    this.checkSize(event.xml);
     const coalesce =
       this.o.coalesce &&
       options.coalesce !== false &&
@@ -356,6 +368,20 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     }, this.o.flushTimeoutMs);
     this.flush(conn);
     return promise;
+  }
+
+  /** A server drops an event over its limit without a word (ours at 1 MiB, TAK Server at 8 MB): refuse it here. */
+  private checkSize(xml: string): void {
+    // Cheap first: UTF-8 takes at most 3 bytes per UTF-16 unit, and most events are far below the limit.
+    if (xml.length * 3 <= this.o.maxSendEventBytes) return;
+    const bytes = Buffer.byteLength(xml);
+    if (bytes <= this.o.maxSendEventBytes) return;
+    throw new TakClientError(
+      TakClientErrorCode.EVENT_TOO_LARGE,
+      `the event is ${formatBytes(bytes)}, over the ${formatBytes(this.o.maxSendEventBytes)} this connection sends (maxSendEventBytes; tak-config: largest outgoing event): servers drop bigger events without a word (tak-server and FreeTAKServer take 1 MiB, TAK Server 8 MB); send a smaller event, or raise the limit if your server takes more`,
+      'xml',
+      bytes,
+    );
   }
 
   private get halted(): boolean {
@@ -424,6 +450,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       ending: false,
       closed: false,
       pings: [],
+      head: Buffer.alloc(0),
     };
     this.conn = conn;
     const listen = <A extends unknown[]>(name: string, handler: (...args: A) => void): void => {
@@ -630,7 +657,34 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     this.keepalive.received();
     // The connection is still talking: whatever reached the kernel confirmAfterMs ago got through.
     if (this.queue.heldLength > 0) this.queue.confirmFlushedBefore(this.now() - this.o.confirmAfterMs);
+    if (conn.head !== undefined && this.answeredInHttp(conn, chunk)) return;
     this.handleItems(conn, conn.parser.push(chunk), false);
+  }
+
+  /**
+   * A web port (TAK Server's 8443 or 8446, a proxy) answers our CoT with an HTTP error and closes: say that,
+   * not "closed the connection". Looks only at the first bytes of a connection.
+   */
+  private answeredInHttp(conn: Connection, chunk: Buffer): boolean {
+    const earlier = conn.head as Buffer;
+    const head = Buffer.concat([earlier, chunk.subarray(0, HTTP_HEAD.length)]);
+    const compared = Math.min(head.length, HTTP_HEAD.length);
+    if (head.subarray(0, compared).toString('latin1') !== HTTP_HEAD.slice(0, compared)) {
+      conn.head = undefined; // not HTTP: never looked at again
+      return false;
+    }
+    if (head.length < HTTP_HEAD.length) {
+      conn.head = head;
+      return false;
+    }
+    conn.head = undefined;
+    const text = Buffer.concat([earlier, chunk.subarray(0, 80)]).toString('latin1');
+    const statusLine = (text.split(/\r?\n/)[0] ?? '').trim();
+    this.lose(conn, {
+      code: TakClientErrorCode.HTTP_PORT,
+      message: `${this.where} speaks HTTP, not CoT (it answered "${statusLine}"): check the port (TAK Server streams CoT on 8087 and 8088, TLS on 8089; 8443 and 8446 are its web ports)`,
+    });
+    return true;
   }
 
   private handleItems(conn: Connection, items: StreamItem[], ending: boolean): void {

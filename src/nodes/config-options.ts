@@ -1,7 +1,13 @@
 import type { TakClientOptions } from '../client/tak-client';
 import type { CertificateSummary } from '../tls/certificate';
 import { tcpSocketFactory, tlsSocketFactory } from '../tls/client-socket';
-import { DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS } from '../tls/context';
+import { DEFAULT_PING_AFTER_SEND_IDLE_MS } from '../client/defaults';
+import {
+  DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_TLS_MAX_RECORD_BYTES,
+  MAX_TLS_RECORD_BYTES,
+  MIN_TLS_RECORD_BYTES,
+} from '../tls/context';
 import { TlsError } from '../tls/errors';
 import {
   clientSourcesFromTlsConfig,
@@ -35,11 +41,16 @@ export interface TakConfigDef extends NodeDef {
   identityGap?: string | number;
   pingAfterIdle?: string | number;
   pingInterval?: string | number;
+  pingAfterSendIdle?: string | number;
   deadAfterIdle?: string | number;
   connectTimeout?: string | number;
   reconnectMax?: string | number;
   queueSize?: string | number;
   maxEventKb?: string | number;
+  /** Largest event tak-send may send, KiB; empty: the same as maxEventKb. */
+  maxSendKb?: string | number;
+  /** Largest TLS record written, bytes (512 to 16384); empty: 4096. */
+  tlsRecordBytes?: string | number;
   authUser?: string;
   rateLimit?: string | number;
   rateBurst?: string | number;
@@ -150,6 +161,7 @@ export function connectionSettings(
     );
   }
   const connectTimeoutMs = secondsSetting(def.connectTimeout, 20_000, 'connect timeout', 1);
+  const maxEventBytes = numberSetting(def.maxEventKb, 1024, 'largest event (KiB)', 1, 8192) * 1024;
   const options: TakClientOptions = {
     host,
     port: numberSetting(def.port, protocol === 'tls' ? 8089 : 8087, 'port', 1, 65535),
@@ -166,11 +178,19 @@ export function connectionSettings(
     identityGapMs: numberSetting(def.identityGap, 500, 'identity gap (ms)', 0, 60_000),
     pingAfterIdleMs: secondsSetting(def.pingAfterIdle, 15_000, 'ping after idle', 1),
     pingIntervalMs: secondsSetting(def.pingInterval, 4_500, 'ping interval', 1),
+    pingAfterSendIdleMs: secondsSetting(
+      def.pingAfterSendIdle,
+      DEFAULT_PING_AFTER_SEND_IDLE_MS,
+      'ping after sending nothing',
+    ),
     deadAfterIdleMs: secondsSetting(def.deadAfterIdle, 25_000, 'reconnect after silence', 1),
     connectTimeoutMs,
     reconnectMaxMs: secondsSetting(def.reconnectMax, 60_000, 'longest reconnect delay', 1),
     maxQueueEvents: numberSetting(def.queueSize, 1_000, 'queue size', 1, 1_000_000),
-    maxEventBytes: numberSetting(def.maxEventKb, 1024, 'largest event (KiB)', 1, 8192) * 1024,
+    maxEventBytes,
+    maxSendEventBytes: Math.round(
+      numberSetting(def.maxSendKb, maxEventBytes / 1024, 'largest outgoing event (KiB)', 1, 8192) * 1024,
+    ),
     maxEventsPerSecond: numberSetting(def.rateLimit, 0, 'rate limit (events/s)', 0, 100_000),
     burstEvents: numberSetting(def.rateBurst, 10, 'burst (events)', 1, 100_000),
     minIntervalPerUidMs: secondsSetting(def.minIntervalPerUid, 0, 'minimum interval per uid'),
@@ -198,6 +218,13 @@ export function connectionSettings(
       ...loaded.options,
       // Inside the connect timeout, so a silent plain port is named as such before the attempt gives up.
       handshakeTimeoutMs: Math.min(DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, Math.ceil(connectTimeoutMs / 2)),
+      maxRecordBytes: numberSetting(
+        def.tlsRecordBytes,
+        DEFAULT_TLS_MAX_RECORD_BYTES,
+        'TLS record size (bytes)',
+        MIN_TLS_RECORD_BYTES,
+        MAX_TLS_RECORD_BYTES,
+      ),
     });
   } catch (error) {
     withCode(error);

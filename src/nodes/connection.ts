@@ -91,6 +91,11 @@ export class SharedConnection {
   private waiting: Waiting[] = [];
   private waitingLost = 0;
   private replayPending: NodeJS.Immediate | undefined;
+  /**
+   * A node that takes received events has used this connection: only then is what arrives while none is
+   * there kept (a deploy). A send-only connection has nobody to keep events for.
+   */
+  private hadReceiver = false;
 
   /** Connect only once this settles: the connection this one replaces is still closing. */
   private after: Promise<void> | undefined;
@@ -129,6 +134,7 @@ export class SharedConnection {
 
   register(user: ConnectionUser): void {
     this.users.set(user.id, user);
+    if (user.onEvent !== undefined) this.hadReceiver = true;
     this.clearLinger();
     user.status(this.status); // a late joiner sees the state at once
     if (!this.client) this.start();
@@ -245,6 +251,7 @@ export class SharedConnection {
 
   /** Keeps what arrives while no node is there, or while what waited is still being handed over. */
   private keep(item: Waiting): boolean {
+    if (!this.hadReceiver) return true; // nobody ever wanted received events: nothing to keep or warn about
     if (this.hasReceiver() && this.waiting.length === 0) return false;
     this.waiting.push(item);
     if (this.waiting.length > HANDOVER_BUFFER_EVENTS) {

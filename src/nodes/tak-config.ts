@@ -169,7 +169,7 @@ export = function register(RED: NodeAPI): void {
         },
         lost: (count, why) =>
           this.warn(
-            RED._(`tak-config.warnings.handover.${why}`, {
+            RED._(`tak-config.warnings.handover.${why}${count === 1 ? 'One' : ''}`, {
               count,
               endpoint,
               limit: HANDOVER_BUFFER_EVENTS,

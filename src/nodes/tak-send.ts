@@ -25,7 +25,14 @@ export = function register(RED: NodeAPI): void {
         done(error instanceof Error ? error : new Error(String(error)));
         return;
       }
-      const outcome = connection.send(xml);
+      let outcome: 'sent' | 'queued';
+      try {
+        outcome = connection.send(xml);
+      } catch (error) {
+        // Too big for the connection, or the client is stopping: to Catch, with its code.
+        done(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
       if (passThrough) {
         msg.takpak = { sent: outcome };
         send(msg);
