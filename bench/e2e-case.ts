@@ -199,14 +199,20 @@ export async function runE2eCase(context: BenchContext): Promise<Row[]> {
   ] as RunResult;
   const lost = results.reduce((sum, r) => sum + (EVENT_COUNT - r.received), 0);
   const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
-  const verdict = median.eventsPerSecond >= TARGET_EVENTS_PER_SECOND && lost === 0 ? 'PASS' : 'FAIL';
   return [
     {
       case: CASE,
       variant: `tak-send -> relay -> tak-receive, ${EVENT_COUNT} events`,
       opsPerSec: median.eventsPerSecond,
+      checks: [
+        {
+          what: `>= ${TARGET_EVENTS_PER_SECOND} events/s (median of ${RUNS} runs)`,
+          pass: median.eventsPerSecond >= TARGET_EVENTS_PER_SECOND,
+        },
+        { what: 'no event lost', pass: lost === 0 },
+      ],
       note:
-        `${verdict} target >= ${TARGET_EVENTS_PER_SECOND} events/s with no loss (median of ${RUNS} runs); ` +
+        `target >= ${TARGET_EVENTS_PER_SECOND} events/s with no loss (median of ${RUNS} runs); ` +
         `p50 ${median.p50Ms.toFixed(1)} ms, p99 ${median.p99Ms.toFixed(1)} ms latency; lost ${lost}, duplicates ${duplicates}; ` +
         `heap growth over a run ${median.heapGrowthMb.toFixed(1)} MB`,
     },

@@ -331,11 +331,23 @@ async function runScenario(scenario: Scenario, context: BenchContext): Promise<R
     context.log(
       `${variant}: ${Math.round(rate)} deliveries/s, p99 ${p99} ms, ${r.delivered}/${expected} delivered, dropped ${dropped}`,
     );
+    const checks =
+      scenario.targeted && offered >= TARGET_DELIVERIES_PER_SEC
+        ? [
+            {
+              what: `>=${TARGET_DELIVERIES_PER_SEC / 1000}k deliveries/s`,
+              pass: rate >= TARGET_DELIVERIES_PER_SEC,
+            },
+            { what: `p99 <${TARGET_P99_MS} ms`, pass: p99 < TARGET_P99_MS },
+            { what: 'none lost or dropped', pass: dropped === 0 && clientsDropped === 0 && lost === 0 },
+          ]
+        : undefined;
     return {
       case: CASE,
       variant,
       opsPerSec: rate,
       bytesPerOp: r.eventBytes,
+      ...(checks ? { checks } : {}),
       note:
         (scenario.targeted
           ? `${verdict} target >=${TARGET_DELIVERIES_PER_SEC / 1000}k deliveries/s, p99 <${TARGET_P99_MS} ms, none dropped; `

@@ -244,14 +244,26 @@ export interface Row {
   /** The variant of the same case the ratio column divides by. */
   reference?: string;
   targets?: Target[];
+  /**
+   * Targets that are not a ratio to another row (an absolute rate, no loss, a latency bound), judged by the
+   * case itself: shown in the target column and counted in the summary like the ratio targets.
+   */
+  checks?: Check[];
   /** Printed under the table, numbered from the row. */
   note?: string;
+}
+
+/** A target the case judged itself: what was asked for, and whether the run met it. */
+export interface Check {
+  what: string;
+  pass: boolean;
 }
 
 export interface RowOptions {
   bytesPerOp?: number;
   reference?: string;
   targets?: Target[];
+  checks?: Check[];
   note?: string;
 }
 
@@ -268,8 +280,9 @@ export function failedRow(caseName: string, variant: string, reason: string, opt
 export interface RowSpec extends Variant, RowOptions {}
 
 function rowOptions(spec: RowSpec): RowOptions {
-  const { bytesPerOp, reference, targets, note } = spec;
+  const { bytesPerOp, reference, targets, checks, note } = spec;
   const options: RowOptions = {};
+  if (checks !== undefined) options.checks = checks;
   if (bytesPerOp !== undefined) options.bytesPerOp = bytesPerOp;
   if (reference !== undefined) options.reference = reference;
   if (targets !== undefined) options.targets = targets;
@@ -342,9 +355,14 @@ export type Verdict = 'PASS' | 'FAIL' | 'N/A';
 
 export interface TargetResult {
   row: Row;
-  target: Target;
+  /** A ratio target, or a check the case judged. */
+  target: Target | Check;
   ratio: number;
   verdict: Verdict;
+}
+
+function isCheck(target: Target | Check): target is Check {
+  return 'what' in target;
 }
 
 export function evaluateTargets(rows: Row[]): TargetResult[] {
@@ -356,14 +374,23 @@ export function evaluateTargets(rows: Row[]): TargetResult[] {
       const verdict: Verdict = !Number.isFinite(ratio) ? 'N/A' : ratio >= target.min ? 'PASS' : 'FAIL';
       results.push({ row, target, ratio, verdict });
     }
+    for (const check of row.checks ?? []) {
+      results.push({ row, target: check, ratio: NaN, verdict: check.pass ? 'PASS' : 'FAIL' });
+    }
   }
   return results;
+}
+
+function describeTarget(r: TargetResult): string {
+  return isCheck(r.target)
+    ? r.target.what
+    : `>=${r.target.min}x ${r.target.against} (${formatRatio(r.ratio)})`;
 }
 
 function targetCell(row: Row, results: TargetResult[]): string {
   return results
     .filter((r) => r.row === row)
-    .map((r) => `${r.verdict} >=${r.target.min}x ${r.target.against} (${formatRatio(r.ratio)})`)
+    .map((r) => `${r.verdict} ${describeTarget(r)}`)
     .join('; ');
 }
 
@@ -421,12 +448,7 @@ export function formatTable(rows: Row[]): string[] {
   out.push('');
   out.push(
     `targets: ${results.length - failed.length - unknown.length} PASS, ${failed.length} FAIL, ${unknown.length} N/A` +
-      failed
-        .map(
-          (r) =>
-            `\n  FAIL ${r.row.case}/${r.row.variant}: ${formatRatio(r.ratio)} ${r.target.against}, target >=${r.target.min}x`,
-        )
-        .join(''),
+      failed.map((r) => `\n  FAIL ${r.row.case}/${r.row.variant}: ${describeTarget(r)}`).join(''),
   );
   return out;
 }

@@ -9,6 +9,7 @@
  * A case is a module exporting `async (context) => Row[]` (see harness.ts); add it to CASES. This is a
  * report: the exit code is 0 even when a target fails, and a failed target is printed as FAIL.
  */
+import { runClientSendCase } from './client-send-case';
 import { runCotBuildCase, runCotParseCase } from './cot-case';
 import { runE2eCase } from './e2e-case';
 import { runFanoutCase } from './fanout-case';
@@ -31,6 +32,7 @@ const CASES: BenchCase[] = [
   { name: 'cot-build', run: runCotBuildCase },
   { name: 'stream', run: runStreamCase },
   { name: 'stream-odd', run: runOddStreamCase },
+  { name: 'client-send', run: runClientSendCase },
   { name: 'e2e', run: runE2eCase },
   { name: 'fanout', run: runFanoutCase },
 ];

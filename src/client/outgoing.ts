@@ -1,6 +1,7 @@
 import { toCotEvent } from '../cot/build';
 import { CotError, CotErrorCode } from '../cot/errors';
 import type { CotInput } from '../cot/model';
+import { quickCheckEvent } from '../cot/quick-check';
 import { serializeEvent } from '../cot/serialize';
 import { assertXmlChars, escapeAttribute } from '../cot/xml-text';
 import { StreamParser } from '../stream/stream-parser';
@@ -21,6 +22,10 @@ let checker: StreamParser | undefined;
  */
 function fromString(text: string): OutgoingEvent {
   const trimmed = text.trim();
+  // Most strings are one plain event: proven in one pass, sent as they are. Anything else is parsed in full.
+  const quick = quickCheckEvent(trimmed);
+  if (quick !== undefined)
+    return { xml: trimmed, uid: quick.uid, type: quick.type, dest: '', deletes: undefined };
   const parser = checker ?? new StreamParser({ maxEventBytes: MAX_SEND_EVENT_BYTES });
   checker = undefined;
   const bytes = Buffer.from(trimmed, 'utf8');

@@ -2,6 +2,7 @@ import { buildCot } from '../cot/build';
 import { CotError, CotErrorCode, describeValue } from '../cot/errors';
 import type { CotInput } from '../cot/model';
 import { parseCot } from '../cot/parse';
+import { quickCheckEvent } from '../cot/quick-check';
 
 const SINGLE_EVENT_LINE = /^<event[\s>][^\r\n]*<\/event>$|^<event[\s][^\r\n]*\/>$/;
 
@@ -14,6 +15,7 @@ export function toWireXml(payload: unknown, now: number = Date.now()): string {
   if (Buffer.isBuffer(payload)) return toWireXml(payload.toString('utf8'), now);
   if (typeof payload === 'string') {
     const text = payload.trim();
+    if (quickCheckEvent(text) !== undefined) return text; // one plain valid event, proven in one pass
     const event = parseCot(text); // refuses anything that is not one valid event
     return SINGLE_EVENT_LINE.test(text) ? text : buildCot(event, now);
   }
