@@ -61,6 +61,7 @@ function flow(port: number): Array<Record<string, unknown>> {
       y: 100,
       server: 'cfg',
       includeControl: true,
+      emitErrors: true,
       worldmap: true,
       layer: 'team',
       geojson: true,
@@ -166,6 +167,19 @@ describe('tak-receive to a map', () => {
     // Events leave in the order they came: the pong's map msgs, had there been any, would be here by now.
     const mapTopics = [...(all.m1 ?? []), ...(all.m2 ?? [])].map((m) => m.topic);
     assert.ok(!mapTopics.includes('t-x-c-t-r'), 'nothing on the map for the pong');
+  });
+
+  it('a parse error, emitted as a msg, leaves on the first output only', async () => {
+    const errors = (): Msg[] => (all.m0 ?? []).filter((m) => m.topic === 'error');
+    const before = errors().length;
+    socket.write(`<event uid="map-bad" type="a-f-G" ${T}><point lat="north" lon="2"/></event>`);
+    const next = track('map-after-bad');
+    socket.write(next);
+    await eventually(() => about('m2', 'map-after-bad').length === 1, 'the event after the bad one');
+    assert.equal(errors().length, before + 1);
+    assert.equal((errors().at(-1)?.error as { code: string }).code, 'ERR_COT_LAT');
+    const mapTopics = [...(all.m1 ?? []), ...(all.m2 ?? [])].map((m) => m.topic);
+    assert.ok(!mapTopics.includes('error'), 'no error msg on a map output');
   });
 
   it('without the map settings (a flow saved before they existed) it still sends one msg on one output', async () => {
