@@ -316,7 +316,12 @@ export function isCanonical(input: CotInput): input is CotEventInput {
   return isRecord(input) && isRecord((input as CotEventInput).point);
 }
 
-/** Turns either input shape into a complete model with every default filled in (not yet validated). */
+/**
+ * Turns either input shape into a complete model with every default filled in (not yet validated). The one
+ * place the defaults live: buildCot, tak-send, tak-server, TakClient.send and cot-build all come here, so
+ * the same short form makes the same event whichever way it goes in. A field that is undefined, null or ""
+ * is left out.
+ */
 export function normalizeInput(input: CotInput, now: number = Date.now()): CotEvent {
   if (!isRecord(input)) {
     throw new CotError(
