@@ -167,7 +167,8 @@ const EDITOR_DEFAULTS = {
     panlock: 'false',
     zoomlock: 'false',
     hiderightclick: 'false',
-    coords: 'false',
+    // The dialog's own value for "no coordinates": its declared default ('false') becomes 'none' on Done.
+    coords: 'none',
     showgrid: 'false',
     showruler: 'false',
     allowFileDrop: 'false',
@@ -186,6 +187,7 @@ const EDITOR_DEFAULTS = {
     console: false,
     tostatus: false,
     complete: 'payload',
+    targetType: 'msg',
     statusVal: '',
     statusType: 'auto',
   },
@@ -301,7 +303,8 @@ function demoFlow(env) {
       type: 'inject',
       z: 'demo-tab',
       name: 'every 2 s',
-      props: [],
+      // The editor keeps payload and payloadType only when payload is among the properties it sets.
+      props: [{ p: 'payload' }],
       repeat: '2',
       once: true,
       onceDelay: '1',

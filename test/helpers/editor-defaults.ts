@@ -113,9 +113,8 @@ export function missingDefaults(flow: Array<Record<string, unknown>>): string[] 
       missing.push(`${type} ${String(node.id)}: no editor definition found`);
       continue;
     }
-    for (const [property, spec] of Object.entries(def.defaults)) {
-      // JSON cannot carry undefined; the editor leaves such a property unset too.
-      if (spec.value === undefined) continue;
+    // Even one declared as undefined: the dialog writes its own value there on Done (debug targetType).
+    for (const property of Object.keys(def.defaults)) {
       if (!(property in node)) missing.push(`${type} ${String(node.id)}: ${property}`);
     }
   }
