@@ -327,6 +327,58 @@ describe('the editor in a real browser', { skip }, () => {
     assert.equal(await isDirty(page), false, 'cancelled: nothing changed');
   });
 
+  it('the certificate fields fit the dialog at its default width: buttons, inputs and placeholders', async () => {
+    await page.evaluate(() =>
+      (globalThis as unknown as BrowserGlobals).RED.editor.editConfig('', 'tak-config', 'demo-cfg-sensors'),
+    );
+    await page.waitForSelector('#node-config-input-protocol:visible');
+    await page.selectOption('#node-config-input-protocol', 'tls');
+    await page.waitForSelector('#node-config-tls-section:visible');
+    const overflows = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: FitDocument }).document;
+      const form = doc.querySelector('.red-ui-tray-body').getBoundingClientRect();
+      const out: string[] = [];
+      for (const el of doc.querySelectorAll(
+        '#node-config-tls-section button, #node-config-tls-section input',
+      )) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0) continue; // hidden
+        if (r.right > form.right) out.push(`${el.id || el.tagName} ends at ${r.right} > ${form.right}`);
+        if (el.placeholder) {
+          const style = doc.defaultView.getComputedStyle(el);
+          const ctx = doc.createElement('canvas').getContext('2d');
+          ctx.font = style.font;
+          const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+          const need = ctx.measureText(el.placeholder).width;
+          if (need > room) out.push(`${el.id}: placeholder needs ${Math.ceil(need)} px, has ${room}`);
+        }
+      }
+      return out;
+    });
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForSelector('.red-ui-tray', { state: 'detached' });
+    assert.deepEqual(overflows, []);
+    assert.equal(await isDirty(page), false, 'cancelled: nothing changed');
+  });
+
+  it("the tak-send help's JSON example stays inside the sidebar", async () => {
+    const overflow = await page.evaluate(() => {
+      const g = globalThis as unknown as BrowserGlobals;
+      g.RED.sidebar.help.show('tak-send');
+      const doc = (globalThis as unknown as { document: FitDocument }).document;
+      const out: string[] = [];
+      for (const el of doc.querySelectorAll('.red-ui-help pre, .red-ui-help code')) {
+        const r = el.getBoundingClientRect();
+        const panel = el.closest('.red-ui-sidebar-content, .red-ui-help');
+        const edge = panel ? panel.getBoundingClientRect().right : Infinity;
+        if (r.width > 0 && r.right > edge + 1)
+          out.push(`${el.textContent?.slice(0, 40)} ends at ${r.right} > ${edge}`);
+      }
+      return out;
+    });
+    assert.deepEqual(overflow, []);
+  });
+
   it("each node's help renders with its sections", async () => {
     for (const [type] of [...OUR_NODES, ['tak-config', '']]) {
       const text = await page.evaluate((nodeType) => {
@@ -385,6 +437,32 @@ interface EditorNode {
   z?: string;
   name?: unknown;
   valid?: boolean;
+}
+
+/** The DOM the layout checks measure. */
+interface FitRect {
+  left: number;
+  right: number;
+  width: number;
+}
+interface FitElement {
+  id: string;
+  tagName: string;
+  placeholder?: string;
+  clientWidth: number;
+  textContent: string | null;
+  getBoundingClientRect(): FitRect;
+  closest(selector: string): FitElement | null;
+}
+interface FitDocument {
+  querySelector(selector: string): FitElement;
+  querySelectorAll(selector: string): Iterable<FitElement>;
+  createElement(tag: 'canvas'): {
+    getContext(kind: '2d'): { font: string; measureText(text: string): { width: number } };
+  };
+  defaultView: {
+    getComputedStyle(el: FitElement): { font: string; paddingLeft: string; paddingRight: string };
+  };
 }
 
 /** The slice of the editor's global RED the test drives. */
