@@ -327,39 +327,52 @@ describe('the editor in a real browser', { skip }, () => {
     assert.equal(await isDirty(page), false, 'cancelled: nothing changed');
   });
 
-  it('the certificate fields fit the dialog at its default width: buttons, inputs and placeholders', async () => {
-    await page.evaluate(() =>
-      (globalThis as unknown as BrowserGlobals).RED.editor.editConfig('', 'tak-config', 'demo-cfg-sensors'),
-    );
-    await page.waitForSelector('#node-config-input-protocol:visible');
-    await page.selectOption('#node-config-input-protocol', 'tls');
-    await page.waitForSelector('#node-config-tls-section:visible');
-    const overflows = await page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: FitDocument }).document;
-      const form = doc.querySelector('.red-ui-tray-body').getBoundingClientRect();
-      const out: string[] = [];
-      for (const el of doc.querySelectorAll(
-        '#node-config-tls-section button, #node-config-tls-section input',
-      )) {
-        const r = el.getBoundingClientRect();
-        if (r.width === 0) continue; // hidden
-        if (r.right > form.right) out.push(`${el.id || el.tagName} ends at ${r.right} > ${form.right}`);
-        if (el.placeholder) {
-          const style = doc.defaultView.getComputedStyle(el);
-          const ctx = doc.createElement('canvas').getContext('2d');
-          ctx.font = style.font;
-          const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-          const need = ctx.measureText(el.placeholder).width;
-          if (need > room) out.push(`${el.id}: placeholder needs ${Math.ceil(need)} px, has ${room}`);
+  for (const dialog of [
+    {
+      type: 'tak-config',
+      id: 'demo-cfg-sensors',
+      input: 'node-config-input',
+      section: 'node-config-tls-section',
+    },
+    { type: 'tak-server', id: 'demo-server', input: 'node-input', section: 'node-tls-section' },
+  ]) {
+    it(`the ${dialog.type} certificate fields fit the dialog at its default width: buttons, inputs, placeholders`, async () => {
+      await page.evaluate(({ type, id }) => {
+        const RED = (globalThis as unknown as BrowserGlobals).RED;
+        if (type === 'tak-config') RED.editor.editConfig('', type, id);
+        else RED.editor.edit(RED.nodes.node(id));
+      }, dialog);
+      await page.waitForSelector(`#${dialog.input}-protocol:visible`);
+      await page.selectOption(`#${dialog.input}-protocol`, 'tls');
+      await page.waitForSelector(`#${dialog.section}:visible`);
+      const overflows = await page.evaluate((section) => {
+        const doc = (globalThis as unknown as { document: FitDocument }).document;
+        const form = doc.querySelector('.red-ui-tray-body').getBoundingClientRect();
+        const out: string[] = [];
+        // The certificate fields, and the first row (host, port, protocol) they hang off.
+        for (const el of doc.querySelectorAll(
+          `#${section} button, #${section} input, #${section} select, .red-ui-tray-body .form-row:first-child input`,
+        )) {
+          const r = el.getBoundingClientRect();
+          if (r.width === 0) continue; // hidden
+          if (r.right > form.right) out.push(`${el.id || el.tagName} ends at ${r.right} > ${form.right}`);
+          if (el.placeholder) {
+            const style = doc.defaultView.getComputedStyle(el);
+            const ctx = doc.createElement('canvas').getContext('2d');
+            ctx.font = style.font;
+            const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            const need = ctx.measureText(el.placeholder).width;
+            if (need > room) out.push(`${el.id}: placeholder needs ${Math.ceil(need)} px, has ${room}`);
+          }
         }
-      }
-      return out;
+        return out;
+      }, dialog.section);
+      await page.click(dialog.type === 'tak-config' ? '#node-config-dialog-cancel' : '#node-dialog-cancel');
+      await page.waitForSelector('.red-ui-tray', { state: 'detached' });
+      assert.deepEqual(overflows, []);
+      assert.equal(await isDirty(page), false, 'cancelled: nothing changed');
     });
-    await page.click('#node-config-dialog-cancel');
-    await page.waitForSelector('.red-ui-tray', { state: 'detached' });
-    assert.deepEqual(overflows, []);
-    assert.equal(await isDirty(page), false, 'cancelled: nothing changed');
-  });
+  }
 
   it("the tak-send help's JSON example stays inside the sidebar", async () => {
     const overflow = await page.evaluate(() => {
