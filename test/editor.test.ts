@@ -325,6 +325,26 @@ describe('the editor in a real browser', { skip }, () => {
     await page.click('#node-config-dialog-cancel');
     await page.waitForSelector('.red-ui-tray', { state: 'detached' });
     assert.equal(await isDirty(page), false, 'cancelled: nothing changed');
+
+    // cot-build: a fixed latitude is judged too (one from the message only when it comes).
+    await page.evaluate(() => {
+      const RED = (globalThis as unknown as BrowserGlobals).RED;
+      RED.workspaces.show('demo-tab');
+      RED.editor.edit(RED.nodes.node('demo-build'));
+    });
+    await page.waitForSelector('#node-input-lat', { state: 'attached' });
+    await page.evaluate(() => {
+      const $ = (globalThis as unknown as { $: (s: string) => TypedInputField }).$;
+      $('#node-input-lat').typedInput('type', 'num');
+      $('#node-input-lat').typedInput('value', '95');
+      $('#node-input-lat').trigger('change');
+    });
+    await page.waitForSelector('#node-input-lat + .red-ui-typedInput-container.input-error', {
+      state: 'attached',
+    });
+    await page.click('#node-dialog-cancel');
+    await page.waitForSelector('.red-ui-tray', { state: 'detached' });
+    assert.equal(await isDirty(page), false, 'cancelled: nothing changed');
   });
 
   for (const dialog of [
@@ -450,6 +470,12 @@ interface EditorNode {
   z?: string;
   name?: unknown;
   valid?: boolean;
+}
+
+/** A Node-RED typedInput field, through the page's jQuery. */
+interface TypedInputField {
+  typedInput(method: 'type' | 'value', value: string): void;
+  trigger(event: string): void;
 }
 
 /** The DOM the layout checks measure. */

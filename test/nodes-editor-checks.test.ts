@@ -6,11 +6,17 @@ import { editorDefinition, type EditorProperty } from './helpers/editor-defaults
 import { REPO_ROOT } from './helpers/paths';
 
 /** What a field's check says about a value: true, or the message its tooltip shows. */
-function check(type: string, property: string, value: unknown): unknown {
+function check(
+  type: string,
+  property: string,
+  value: unknown,
+  values: Record<string, unknown> = {},
+): unknown {
   const spec: EditorProperty | undefined = editorDefinition(type)?.defaults[property];
   assert.ok(spec?.validate, `${type}.${property} has a check`);
-  // As the editor calls it: the node as `this`, and an options object.
+  // As the editor calls it: the node (with `values` as its settings) as `this`, and an options object.
   const node = {
+    ...values,
     _: (key: string, params?: Record<string, unknown>) => `${key} ${JSON.stringify(params ?? {})}`,
   };
   return spec.validate.call(node, value, {});
@@ -69,6 +75,28 @@ describe('the tak-config and tak-server dialogs check their fields before a depl
     refuses('tak-config', 'callsign', 'tab\there', /controlChars/);
     accepts('tak-config', 'uid', 'takpak-demo & <co>');
     accepts('tak-config', 'callsign', 'Ünit 7 ✓');
+  });
+});
+
+describe('the cot-build dialog checks the fixed values it can', () => {
+  it('a fixed latitude or longitude out of range, a fixed uid or callsign with control characters', () => {
+    const num = (setting: string): Record<string, string> => ({ [`${setting}Type`]: 'num' });
+    const str = (setting: string): Record<string, string> => ({ [`${setting}Type`]: 'str' });
+    assert.match(
+      String(check('cot-build', 'lat', '95', num('lat'))),
+      /cot-build\.validate\.range .*"min":-90/,
+    );
+    assert.match(String(check('cot-build', 'lon', '-181', num('lon'))), /"min":-180,"max":180/);
+    assert.match(String(check('cot-build', 'uid', 'a\tb', str('uid'))), /controlChars/);
+    assert.match(String(check('cot-build', 'callsign', 'x\ny', str('callsign'))), /controlChars/);
+    assert.equal(check('cot-build', 'lat', '51.5', num('lat')), true);
+    assert.equal(
+      check('cot-build', 'lat', '', { latType: 'payload' }),
+      true,
+      'from the payload: judged later',
+    );
+    assert.equal(check('cot-build', 'lat', 'payload.gps.lat', { latType: 'msg' }), true);
+    assert.equal(editorDefinition('cot-build')?.defaults.lat?.validate?.length, 2);
   });
 });
 

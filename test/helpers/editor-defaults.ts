@@ -77,11 +77,21 @@ function loadAll(): Map<string, EditorDefinition> {
     get: (target, key) => (key in target ? target[key as string] : anything()),
   });
   const page = { document: anything(), window: anything(), navigator: anything(), location: anything() };
+  // jQuery with no dialog open: a field looked up is not there, so a check falls back to the node's values.
+  const noField = new Proxy(function () {}, {
+    get: (_target, key) => (key === 'length' ? 0 : key === 'val' ? () => undefined : anything()),
+  });
+  const $ = new Proxy(
+    function () {
+      return noField;
+    },
+    { get: () => anything() },
+  );
   for (const file of htmlFiles()) {
     const html = readFileSync(file, 'utf8');
     for (const m of html.matchAll(/<script type=["']text\/javascript["']>([\s\S]*?)<\/script>/g)) {
       try {
-        vm.runInNewContext(m[1] as string, { RED, $: anything(), jQuery: anything(), ...page });
+        vm.runInNewContext(m[1] as string, { RED, $, jQuery: $, ...page });
       } catch {
         // A script that needs the page for more than registering is not one whose defaults we need.
       }
