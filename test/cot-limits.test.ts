@@ -13,7 +13,9 @@ import {
   parseCot,
   type CotElement,
 } from '../src/index';
+import { toOutgoing } from '../src/client/outgoing';
 import { firstInvalidUtf8 } from '../src/cot/received-text';
+import { toWireXml } from '../src/nodes/to-xml';
 import { seeded } from './fuzz/generators';
 import { eventWith, INVALID_UTF8, nestedEvent, NOT_XML_CHARS, T } from './helpers/limits';
 import { sharedFixtures } from './helpers/paths';
@@ -271,5 +273,40 @@ describe('bytes that are not XML text: parseCot', () => {
       assert.equal(found === undefined, isUtf8(bytes), Buffer.from(bytes).toString('hex'));
       if (found !== undefined) assert.ok(isUtf8(bytes.subarray(0, found.offset)), 'valid before it');
     }
+  });
+});
+
+describe('bytes that are not XML text: what a flow sends', () => {
+  it('toWireXml (tak-send, tak-server) refuses a Buffer that is not UTF-8 instead of sending U+FFFD', () => {
+    assert.equal(
+      codeOf(() => toWireXml(eventWith(Buffer.from([0xc0, 0xaf])))),
+      'ERR_COT_BAD_UTF8',
+    );
+    assert.equal(
+      codeOf(() => toWireXml(eventWith(Buffer.from([0x1b])))),
+      'ERR_COT_BAD_CHAR',
+    );
+    assert.equal(
+      codeOf(() => toWireXml(eventWith(Buffer.from('Zoë \uFFFD', 'utf8')))),
+      'accepted',
+    );
+  });
+
+  it('TakClient input refuses a string holding a lone surrogate or a control character', () => {
+    const xml = (callsign: string) =>
+      eventWith(Buffer.alloc(0)).toString().replace('callsign=""', `callsign="${callsign}"`);
+    assert.equal(
+      codeOf(() => toOutgoing(xml('\uD800'))),
+      'ERR_COT_BAD_UTF8',
+    );
+    assert.equal(
+      codeOf(() => toOutgoing(xml('\u0000'))),
+      'ERR_COT_BAD_CHAR',
+    );
+    assert.equal(
+      codeOf(() => toOutgoing(nestedEvent('deep', DEFAULT_MAX_DEPTH + 1))),
+      'ERR_COT_TOO_DEEP',
+    );
+    assert.equal(toOutgoing(xml('Zoë')).xml, xml('Zoë'));
   });
 });
