@@ -14,6 +14,7 @@ import {
   type CotElement,
 } from '../src/index';
 import { toOutgoing } from '../src/client/outgoing';
+import { withExtras } from '../src/convert/extras';
 import { firstInvalidUtf8 } from '../src/cot/received-text';
 import { toWireXml } from '../src/nodes/to-xml';
 import { seeded } from './fuzz/generators';
@@ -169,6 +170,24 @@ describe('depth limit: building', () => {
     assert.equal(
       codeOf(() => buildCot(input({ a: inArray }))),
       'ERR_COT_TOO_DEEP',
+    );
+  });
+
+  it('extras that cannot be written as JSON (a cycle, 100,000 levels) are refused with a code', () => {
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    let deep: Record<string, unknown> = {};
+    for (let k = 0; k < 100_000; k++) deep = { a: deep };
+    for (const mode of ['remarks', 'detail'] as const) {
+      for (const value of [loop, deep]) {
+        const error = refusal(() => withExtras({ lat: 1, lon: 2 }, { sensor: value }, mode));
+        assert.equal(error.code, 'ERR_COT_INPUT');
+        assert.equal(error.field, 'sensor');
+      }
+    }
+    assert.match(
+      withExtras({ lat: 1, lon: 2 }, { sensor: { a: [1] } }, 'remarks').remarks ?? '',
+      /\{"a":\[1\]\}/,
     );
   });
 
