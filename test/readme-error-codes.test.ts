@@ -24,7 +24,7 @@ function readmeCodes(): Set<string> {
   const codes = new Set<string>();
   for (const line of section.split('\n')) {
     const firstCell = /^\|([^|]*)\|/.exec(line)?.[1] ?? '';
-    for (const match of firstCell.matchAll(/`(ERR_[A-Z_]+)`/g)) codes.add(match[1] as string);
+    for (const match of firstCell.matchAll(/`(ERR_[A-Z0-9_]+)`/g)) codes.add(match[1] as string);
   }
   assert.ok(codes.size > 5, `the table lists the codes (found ${[...codes].join(', ')})`);
   return codes;
@@ -53,7 +53,7 @@ const KEY_OF_CODE = new Map(Object.entries(CotErrorCode).map(([key, code]) => [c
 function codesNamedIn(files: string[]): Map<string, string[]> {
   const found = new Map<string, string[]>();
   for (const file of files) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/CotErrorCode\.([A-Z_]+)/g)) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/CotErrorCode\.([A-Z0-9_]+)/g)) {
       const code = (CotErrorCode as Record<string, string>)[match[1] as string];
       assert.ok(code, `${file} names CotErrorCode.${match[1]}, which does not exist`);
       found.set(code, [...(found.get(code) ?? []), path.relative(REPO_ROOT, file)]);
