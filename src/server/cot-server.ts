@@ -345,7 +345,7 @@ export class CotServer extends EventEmitter {
   private evictSilent(): boolean {
     for (const connection of this.connections.values()) {
       if (connection.session?.hasSentEvent === true) continue;
-      const message = `the server was full (maxClients ${this.options.maxClients}) and this connection had sent no event in ${this.options.clock.now() - connection.at} ms: it was closed to admit a new one`;
+      const message = `the server was full (maxClients ${this.options.maxClients}) and this connection had sent no event in ${Math.round(this.options.clock.now() - connection.at)} ms: it was closed to admit a new one`;
       this.close1(connection, 'evicted', ServerErrorCode.EVICTED, message);
       return true;
     }
