@@ -48,7 +48,7 @@ const RESET_LOOP_MAX = 2_000;
 /** Loopback addresses the swarms connect from, so they fill the server rather than one address's share. */
 const SOURCE_ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'];
 
-interface Attack {
+export interface Attack {
   name: string;
   tls?: boolean;
   /** Starts the attack; the returned function stops it and closes its sockets. */
@@ -80,7 +80,7 @@ function swarm(port: number, count: number, act?: (socket: net.Socket, i: number
   };
 }
 
-const ATTACKS: Attack[] = [
+export const ATTACKS: Attack[] = [
   { name: 'idle swarm', start: (port) => swarm(port, SWARM) },
   {
     name: 'slowloris',
@@ -188,7 +188,7 @@ const ATTACKS: Attack[] = [
  * indexOf rather than a parser, so the big events an attack makes the server relay cost the pair little
  * and the figures stay the server's.
  */
-class PairClient {
+export class PairClient {
   readonly latencies: number[] = [];
   received = 0;
   closed = false;
@@ -225,7 +225,7 @@ class PairClient {
   }
 }
 
-function connectPair(port: number, secure: boolean): Promise<[PairClient, PairClient]> {
+export function connectPair(port: number, secure: boolean): Promise<[PairClient, PairClient]> {
   const one = (uid: string, peer: string): Promise<PairClient> =>
     new Promise((resolve, reject) => {
       const socket = secure
