@@ -244,6 +244,37 @@ describe('CotServer under attack: queues and input rate', { timeout: SUITE_TIMEO
     assert.equal(resolveOptions({ maxEventBytes: 4096, maxQueueBytes: 4096 }).maxQueueBytes, 4096);
   });
 
+  it('tells a client that reads, only slower than it is sent to, from one that stopped reading', async () => {
+    const server = await fx.start({ maxQueueBytes: 256 * 1024, maxEventBytes: 64 * 1024 });
+    const slow = await fx.connectAs('slow', ALPHA);
+    // Reads one chunk every 20 ms: the kernel keeps taking bytes from the server's queue, slowly.
+    slow.socket.pause();
+    const sip = setInterval(() => {
+      slow.socket.once('data', () => slow.socket.pause());
+      slow.socket.resume();
+    }, 20);
+    try {
+      const dropped = waitForEmit<ClientErrorPayload>(
+        server,
+        'clientError',
+        (p) => p.error.code === ServerErrorCode.SLOW_CLIENT,
+        20_000,
+      );
+      let isDropped = false;
+      void dropped.then(() => (isDropped = true)).catch(() => undefined);
+      const big = marker('big', 'y'.repeat(8 * 1024));
+      // Faster than it reads, bounded: at most 256 rounds of 128 KiB.
+      for (let round = 0; round < 256 && !isDropped; round++) {
+        for (let i = 0; i < 16; i++) server.send(big);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const { error } = await dropped;
+      assert.match(error.message, /reads, but slower than events are sent to it/);
+    } finally {
+      clearInterval(sip);
+    }
+  });
+
   it('pauses a flooding client at its input rate while a pair keeps exchanging events', async () => {
     const clock = new ManualClock();
     const server = await fx.start({ clock, inputBytesPerSecond: 64 * 1024, inputBurstBytes: 64 * 1024 });

@@ -74,10 +74,11 @@ export interface SessionLimits {
 }
 
 /**
- * How long a full queue is watched before its client is dropped: long enough to see whether it reads at all,
- * short enough that nothing much is missed. The refused writes are not queued, so memory stays bounded.
+ * How long a full queue is watched before its client is dropped: the kernel hands a reading client's bytes
+ * on in steps as large as half its socket buffers (megabytes on a fast link), so a second can show nothing
+ * even from a client that reads. The refused writes are not queued, so memory stays bounded meanwhile.
  */
-export const SLOW_VERDICT_MS = 1_000;
+export const SLOW_VERDICT_MS = 5_000;
 
 export interface SlowVerdict {
   /** Bytes the kernel took from its queue while it was full: 0 when the client stopped reading. */

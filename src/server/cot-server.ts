@@ -536,8 +536,8 @@ export class CotServer extends EventEmitter {
   private dropSlow(session: ClientSession, verdict: SlowVerdict): void {
     const why =
       verdict.took === 0
-        ? `stopped reading (it took none of its ${verdict.unsent} unsent bytes in ${verdict.ms} ms)`
-        : `reads, but slower than events are sent to it (it took ${verdict.took} bytes in ${verdict.ms} ms while ${verdict.refused} events did not fit)`;
+        ? `stopped reading, or reads very slowly (it took none of its ${verdict.unsent} unsent bytes in ${Math.round(verdict.ms)} ms)`
+        : `reads, but slower than events are sent to it (it took ${verdict.took} bytes in ${Math.round(verdict.ms)} ms while ${verdict.refused} events did not fit)`;
     this.remove(
       session,
       'slow',
