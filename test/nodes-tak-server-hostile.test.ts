@@ -93,6 +93,20 @@ describe('tak-server against hostile clients, in a Node-RED runtime', () => {
     assert.match(lines[0] as string, /2 connections from 127\.0\.0\.1 are open/);
   });
 
+  it('refuses a queue per client smaller than the largest event, saying why', async () => {
+    const port = await freePort();
+    const red = await startRed();
+    await red.load(NODES, flow(port, { maxEventKb: 8192, queueKb: 4096 }));
+    const srv = getNode('srv');
+    await eventually(
+      () => (srv as unknown as { error: { args: unknown[][] } }).error.args.length > 0,
+      'an error',
+    );
+    const message = String((srv as unknown as { error: { args: unknown[][] } }).error.args[0]?.[0]);
+    assert.match(message, /maxQueueBytes 4194304 is less than maxEventBytes 8388608/);
+    assert.match(message, /ERR_SERVER_OPTION/);
+  });
+
   it('a full deploy with the same settings keeps the listener and its clients; a port change closes them', async () => {
     const port = await freePort();
     const red = await startRed();
