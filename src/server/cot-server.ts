@@ -300,7 +300,6 @@ export class CotServer extends EventEmitter {
    * full, the oldest connection that has not sent a complete event yet makes room for it.
    */
   private admit(socket: net.Socket): void {
-    this.counters.add('connectionsReceived');
     socket.on('error', () => undefined); // its session reports errors; before that, a reset is just a close
     if (this.state !== 'listening') {
       socket.destroy();
@@ -310,6 +309,7 @@ export class CotServer extends EventEmitter {
     const peer = `${address}|${socket.remotePort ?? 0}`;
     const id = `client-${this.nextId++}`;
     const refuse = (code: ServerErrorCode, message: string): void => {
+      this.counters.add('connectionsReceived');
       this.counters.add('connectionsRefused');
       socket.destroy();
       this.report(provisional(id, socket), new ServerError(code, message));
@@ -398,9 +398,10 @@ export class CotServer extends EventEmitter {
 
   private onConnection(socket: net.Socket): void {
     if (this.state !== 'listening' || socket.destroyed) {
-      socket.destroy();
+      socket.destroy(); // refused in admit() (and counted there), or the server is closing
       return;
     }
+    this.counters.add('connectionsReceived');
     const connection = this.byPeer.get(`${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`);
     if (connection === undefined) {
       socket.destroy(); // its raw connection was closed meanwhile (evicted, deadline)

@@ -1,6 +1,9 @@
 /** What the server has done since it started listening: counters only, read with a snapshot. */
 export interface ServerMetrics {
-  /** TCP connections accepted, the refused ones included. */
+  /**
+   * Connections that reached the CoT server (on TLS: after the handshake and the certificate check), and the
+   * ones refused for maxClients or maxClientsPerAddress.
+   */
   connectionsReceived: number;
   /** Connections closed at once because maxClients were connected (ERR_SERVER_FULL). */
   connectionsRefused: number;
