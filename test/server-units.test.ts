@@ -167,6 +167,7 @@ describe('ClientSession', { timeout: SUITE_TIMEOUT_MS }, () => {
     const [socket] = (await once(server, 'connection')) as [net.Socket];
     const calls: string[] = [];
     const handler: SessionHandler = {
+      spoke: () => calls.push('spoke'),
       received: () => calls.push('received'),
       ended: () => calls.push('ended'),
       failed: () => calls.push('failed'),

@@ -42,6 +42,8 @@ function peerCertificate(socket: net.Socket): CertificateSummary | undefined {
 export type DisconnectReason = 'closed' | 'error' | 'idle' | 'slow' | 'deadline' | 'evicted' | 'shutdown';
 
 export interface SessionHandler {
+  /** Its first complete event has come: from now on it is a client, not a slot held. */
+  spoke(session: ClientSession): void;
   /** Items parsed from the client's bytes, in stream order. */
   received(session: ClientSession, items: StreamItem[]): void;
   /** The client closed its side (or the socket closed without an error). */
@@ -194,8 +196,11 @@ export class ClientSession {
     for (const item of items) {
       if (item.kind === 'event') {
         this.lastLifeAt = now;
-        this.hasSentEvent = true;
         finished = true;
+        if (!this.hasSentEvent) {
+          this.hasSentEvent = true;
+          this.handler.spoke(this);
+        }
       } else if (item.kind === 'error') finished = true;
     }
     this.trackEvent(finished, now);

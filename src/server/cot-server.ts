@@ -138,8 +138,14 @@ export class CotServer extends EventEmitter {
   /** The same connections by `address|port`, which a TLS socket shares with the raw socket under it. */
   private readonly byPeer = new Map<string, Connection>();
   private readonly perAddress = new Map<string, number>();
+  /** The connections that have sent no complete event yet, oldest first: who makes room when full. */
+  private readonly silent = new Set<Connection>();
   private nextId = 1;
   private readonly handler: SessionHandler = {
+    spoke: (session) => {
+      const connection = this.connectionOf(session);
+      if (connection) this.silent.delete(connection);
+    },
     received: (session, items) => this.onItems(session, items),
     ended: (session) => this.remove(session, 'closed'),
     failed: (session, error) =>
@@ -242,6 +248,7 @@ export class CotServer extends EventEmitter {
     for (const session of [...this.sessions.values()]) this.remove(session, 'shutdown');
     for (const connection of this.connections.values()) this.forget(connection);
     this.connections.clear();
+    this.silent.clear();
     this.byPeer.clear();
     this.perAddress.clear();
     this.store.clear();
@@ -331,6 +338,7 @@ export class CotServer extends EventEmitter {
     const connection: Connection = { id, socket, address, peer, at: this.options.clock.now() };
     this.connections.set(socket, connection);
     this.byPeer.set(peer, connection);
+    this.silent.add(connection);
     this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     socket.once('close', () => this.forget(connection));
     if (this.options.firstEventTimeoutMs > 0) {
@@ -343,10 +351,9 @@ export class CotServer extends EventEmitter {
 
   /** Closes the oldest connection that has sent no complete event, to make room; false when there is none. */
   private evictSilent(): boolean {
-    for (const connection of this.connections.values()) {
-      if (connection.session?.hasSentEvent === true) continue;
+    for (const connection of this.silent) {
       const message = `the server was full (maxClients ${this.options.maxClients}) and this connection had sent no event in ${Math.round(this.options.clock.now() - connection.at)} ms: it was closed to admit a new one`;
-      this.close1(connection, 'evicted', ServerErrorCode.EVICTED, message);
+      this.closeConnection(connection, 'evicted', ServerErrorCode.EVICTED, message);
       return true;
     }
     return false;
@@ -357,11 +364,11 @@ export class CotServer extends EventEmitter {
     if (connection.session?.hasSentEvent === true || !this.connections.has(connection.socket)) return;
     const what = connection.session ? 'sent no complete event' : 'did not finish the TLS handshake';
     const message = `${what} within ${this.options.firstEventTimeoutMs} ms of connecting (firstEventTimeoutMs); it was closed`;
-    this.close1(connection, 'deadline', ServerErrorCode.FIRST_EVENT, message);
+    this.closeConnection(connection, 'deadline', ServerErrorCode.FIRST_EVENT, message);
   }
 
   /** Closes a connection for a reason of ours: through its session when it has one, else the raw socket. */
-  private close1(
+  private closeConnection(
     connection: Connection,
     reason: DisconnectReason,
     code: ServerErrorCode,
@@ -383,11 +390,16 @@ export class CotServer extends EventEmitter {
     if (connection.deadline !== undefined) this.options.clock.clearTimeout(connection.deadline);
     connection.deadline = undefined;
     connection.socket.destroy();
+    this.silent.delete(connection);
     if (!this.connections.delete(connection.socket)) return;
     if (this.byPeer.get(connection.peer) === connection) this.byPeer.delete(connection.peer);
     const left = (this.perAddress.get(connection.address) ?? 1) - 1;
     if (left > 0) this.perAddress.set(connection.address, left);
     else this.perAddress.delete(connection.address);
+  }
+
+  private connectionOf(session: ClientSession): Connection | undefined {
+    return this.connections.get(session.socket) ?? this.byPeer.get(peerOf(session.socket));
   }
 
   /** Every refusal and drop goes out as 'clientError' and is counted by its code. */
@@ -561,7 +573,7 @@ export class CotServer extends EventEmitter {
       this.counters.add('clientsDropped');
     const client = session.info;
     if (error !== undefined) this.report(client, error);
-    const connection = this.connections.get(session.socket) ?? this.byPeer.get(peerOf(session.socket));
+    const connection = this.connectionOf(session);
     if (connection) this.forget(connection);
     const identity = session.identity;
     if (identity !== undefined && reason !== 'shutdown' && !this.uidConnected(identity.uid)) {
