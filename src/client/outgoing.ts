@@ -2,6 +2,7 @@ import { toCotEvent } from '../cot/build';
 import { CotError, CotErrorCode } from '../cot/errors';
 import type { CotInput } from '../cot/model';
 import { serializeEvent } from '../cot/serialize';
+import { checkReceivedString } from '../cot/received-text';
 import { assertXmlChars, escapeAttribute } from '../cot/xml-text';
 import { StreamParser } from '../stream/stream-parser';
 import { coalescingFacts } from './coalesce';
@@ -21,6 +22,9 @@ let checker: StreamParser | undefined;
  */
 function fromString(text: string): OutgoingEvent {
   const trimmed = text.trim();
+  // Encoding would turn a lone surrogate into U+FFFD unseen; the stream check below sees only the bytes.
+  const bad = checkReceivedString(trimmed);
+  if (bad !== undefined) throw bad;
   const parser = checker ?? new StreamParser({ maxEventBytes: MAX_SEND_EVENT_BYTES });
   checker = undefined;
   const bytes = Buffer.from(trimmed, 'utf8');

@@ -19,10 +19,19 @@ export const EXTRAS_MODES: readonly ExtrasMode[] = ['remarks', 'detail', 'drop']
 /** The detail element that holds extras in `detail` mode: one attribute per property. */
 export const EXTRAS_ELEMENT = '__extras';
 
-function text(value: unknown): string {
+function text(value: unknown, key: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value) ?? String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch (error) {
+    // A flow's object that refers back to itself, or nests past the stack: a coded error, not a bare one.
+    throw new CotError(
+      CotErrorCode.INPUT,
+      `the property ${describeValue(key)} cannot be written as JSON (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); give plain data or drop it`,
+      key,
+    );
+  }
 }
 
 /**
@@ -37,7 +46,7 @@ export function withExtras(
   const entries = Object.entries(extras).filter(([, value]) => value !== undefined && value !== null);
   if (entries.length === 0 || mode === 'drop') return input;
   if (mode === 'remarks') {
-    const lines = entries.map(([key, value]) => `${key}: ${text(value)}`).join('\n');
+    const lines = entries.map(([key, value]) => `${key}: ${text(value, key)}`).join('\n');
     const remarks =
       typeof input.remarks === 'string' && input.remarks !== '' ? `${input.remarks}\n${lines}` : lines;
     return { ...input, remarks };
@@ -52,7 +61,7 @@ export function withExtras(
         value,
       );
     }
-    element[key] = typeof value === 'number' || typeof value === 'boolean' ? value : text(value);
+    element[key] = typeof value === 'number' || typeof value === 'boolean' ? value : text(value, key);
   }
   const detail: CotDetail = { ...(input.detail ?? {}), [EXTRAS_ELEMENT]: element };
   return { ...input, detail };
