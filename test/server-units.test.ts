@@ -182,6 +182,7 @@ describe('ClientSession', { timeout: SUITE_TIMEOUT_MS }, () => {
       socket,
       {
         maxEventBytes: 1024,
+        maxDepth: 32,
         idleTimeoutMs: 50,
         maxQueueBytes: 1024,
         eventTimeoutMs: 50,

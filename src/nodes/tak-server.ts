@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT, MIN_DEPTH_LIMIT } from '../cot/limits';
 import type { CotEvent } from '../cot/model';
 import { CotServer, type ClientInfo, type CotServerOptions, type ServerAddress } from '../server/cot-server';
 import {
@@ -31,6 +32,7 @@ interface TakServerDef extends NodeDef {
   port?: string | number;
   maxClients?: string | number;
   maxEventKb?: string | number;
+  maxDepth?: string | number;
   idleTimeout?: string | number;
   queueKb?: string | number;
   maxPerAddress?: string | number;
@@ -140,6 +142,13 @@ function serverOptions(def: TakServerDef): CotServerOptions {
       100_000,
     ),
     maxEventBytes: numberSetting(def.maxEventKb, 1024, 'largest event (KiB)', 1, 8192) * 1024,
+    maxDepth: numberSetting(
+      def.maxDepth,
+      DEFAULT_MAX_DEPTH,
+      'deepest nesting',
+      MIN_DEPTH_LIMIT,
+      MAX_DEPTH_LIMIT,
+    ),
     idleTimeoutMs: secondsSetting(def.idleTimeout, DEFAULT_IDLE_TIMEOUT_MS, 'idle timeout', 1),
     firstEventTimeoutMs: secondsSetting(
       def.firstEventTimeout,

@@ -67,6 +67,7 @@ export interface SessionHandler {
 
 export interface SessionLimits {
   maxEventBytes: number;
+  maxDepth: number;
   idleTimeoutMs: number;
   maxQueueBytes: number;
   eventTimeoutMs: number;
@@ -126,7 +127,7 @@ export class ClientSession {
     private readonly handler: SessionHandler,
     now: number,
   ) {
-    this.parser = new StreamParser({ maxEventBytes: limits.maxEventBytes });
+    this.parser = new StreamParser({ maxEventBytes: limits.maxEventBytes, maxDepth: limits.maxDepth });
     this.clock = limits.clock;
     this.lastLifeAt = this.clock.now();
     this.refilledAt = this.lastLifeAt;

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import { realClock, type PacingClock } from '../client/clock';
+import { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT, MIN_DEPTH_LIMIT } from '../cot/limits';
 import { DEFAULT_MAX_EVENT_BYTES } from '../stream/stream-parser';
 import { ServerError, ServerErrorCode } from './errors';
 
@@ -71,6 +72,11 @@ export interface CotServerOptions {
   inputBurstBytes?: number;
   /** Default DEFAULT_MAX_EVENT_BYTES from the stream parser; a bigger event is skipped with ERR_STREAM_OVERSIZE. */
   maxEventBytes?: number;
+  /**
+   * Deepest element nesting read, `<event>` being 1 (default DEFAULT_MAX_DEPTH, 32; at most MAX_DEPTH_LIMIT):
+   * a deeper event is refused with ERR_COT_TOO_DEEP, so no event passed on can be too deep to copy.
+   */
+  maxDepth?: number;
   /**
    * Default 600_000; a client that sent no complete event (pings count) this long is dropped
    * (ERR_SERVER_IDLE). Bytes of an event that never ends do not count. 0 turns the check off.
@@ -160,6 +166,7 @@ export function resolveOptions(options: CotServerOptions = {}): ResolvedOptions 
     ),
     inputBurstBytes: whole('inputBurstBytes', options.inputBurstBytes, DEFAULT_INPUT_BURST_BYTES, 1, big),
     maxEventBytes,
+    maxDepth: whole('maxDepth', options.maxDepth, DEFAULT_MAX_DEPTH, MIN_DEPTH_LIMIT, MAX_DEPTH_LIMIT),
     idleTimeoutMs: whole('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, 0, day),
     maxQueueBytes,
     replay: options.replay ?? true,
