@@ -12,6 +12,7 @@ import { WarnThrottle } from '../src/server/warn-throttle';
 import { eventually, getNode, startRed, stopRed, waitFor } from './helpers/red';
 import { freePort } from './helpers/ports';
 import { RawClient, WAIT_MS } from './helpers/server-clients';
+import { makePki, P12_PASSWORD } from './helpers/tls-pki';
 
 const NODES = [takServer];
 
@@ -105,6 +106,48 @@ describe('tak-server against hostile clients, in a Node-RED runtime', () => {
     const message = String((srv as unknown as { error: { args: unknown[][] } }).error.args[0]?.[0]);
     assert.match(message, /maxQueueBytes 4194304 is less than maxEventBytes 8388608/);
     assert.match(message, /ERR_SERVER_OPTION/);
+  });
+
+  it('closes TLS handshakes left open after its handshake setting, and counts TLS failures in metrics', async () => {
+    const pki = makePki();
+    try {
+      const port = await freePort();
+      const red = await startRed();
+      await red.load(
+        NODES,
+        flow(port, {
+          protocol: 'tls',
+          requireClientCert: false,
+          handshakeTimeout: 1,
+          firstEventTimeout: 60,
+        }),
+        {
+          srv: { serverCert: pki.p12.serverLegacy.toString('base64'), serverPassword: P12_PASSWORD },
+        },
+      );
+      const srv = getNode('srv');
+      const spied = srv as unknown as { status: { args: Array<[{ fill?: string; text?: string }]> } };
+      await eventually(
+        () => spied.status.args.some(([status]) => status.fill === 'green'),
+        `listening (${JSON.stringify(spied.status.args)})`,
+      );
+      const silent = await connect('silent', port);
+      const plain = await connect('plain', port);
+      clients.push(silent, plain);
+      plain.write(buildCot(presenceEvent({ uid: 'uid-plain', callsign: 'PLAIN' }))); // TCP to the TLS port
+      await Promise.all([silent.waitClosed(), plain.waitClosed()]);
+      const metrics = waitFor<{ payload: { errors: Record<string, number> } }>(getNode('srv-out'), 'input');
+      srv.receive({ topic: 'metrics' });
+      const { errors } = (await metrics).payload;
+      assert.equal(errors.ERR_TLS_HANDSHAKE_TIMEOUT, 1, JSON.stringify(errors));
+      assert.equal(
+        Object.values(errors).reduce((sum, n) => sum + n, 0),
+        2,
+        JSON.stringify(errors),
+      );
+    } finally {
+      pki.cleanup();
+    }
   });
 
   it('a full deploy with the same settings keeps the listener and its clients; a port change closes them', async () => {

@@ -71,6 +71,8 @@ interface Held {
   server: CotServer;
   secure: boolean;
   tlsLog: string | undefined;
+  /** TLS refusals and failed handshakes by code: they never reach the CoT server, so its metrics lack them. */
+  tlsErrors: Map<string, number>;
   /** Resolves with the address once listening; rejects when listening failed. */
   listening: Promise<ServerAddress>;
   sink: { current: TlsServerHooks | undefined };
@@ -252,6 +254,7 @@ export = function register(RED: NodeAPI): void {
         server,
         secure: tlsOptions !== undefined,
         tlsLog,
+        tlsErrors: new Map(),
         listening,
         sink,
         close: () => server.close(),
@@ -267,10 +270,12 @@ export = function register(RED: NodeAPI): void {
     held.sink.current = {
       refused: (client) => {
         refusedInPeriod += 1;
+        held.tlsErrors.set(client.code, (held.tlsErrors.get(client.code) ?? 0) + 1);
         warnings.note(client.code, `${client.code}: ${client.message}`);
       },
       handshakeFailed: (failure) => {
         refusedInPeriod += 1;
+        held.tlsErrors.set(failure.code, (held.tlsErrors.get(failure.code) ?? 0) + 1);
         warnings.note(failure.code, `${failure.code}: ${failure.message}`);
       },
       accepted: (client) => {
@@ -365,7 +370,9 @@ export = function register(RED: NodeAPI): void {
 
     this.on('input', (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
       if (msg.topic === 'metrics') {
-        send({ ...msg, payload: { ...server.metrics(), clients: server.clients() } });
+        const metrics = server.metrics();
+        const errors = { ...metrics.errors, ...Object.fromEntries(held.tlsErrors) };
+        send({ ...msg, payload: { ...metrics, errors, clients: server.clients() } });
         done();
         return;
       }
