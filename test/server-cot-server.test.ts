@@ -198,7 +198,7 @@ describe('CotServer: replay and the track store', { timeout: SUITE_TIMEOUT_MS },
   });
 
   it('replays more than the socket buffer holds, resuming at drain, in update order', async () => {
-    const server = await fx.start();
+    const server = await fx.start({ inputBytesPerSecond: 0 }); // the 12 MB batch goes in at full speed
     const a = await fx.connectAs('a', ALPHA);
     // About 12 MB. The pump runs synchronously in the connection handler, so the late joiner cannot read
     // during it: loopback buffers a few MiB (3.7 MiB on the dev machine) and the rest must wait for 'drain'.
@@ -335,7 +335,7 @@ describe('CotServer: clients leaving', { timeout: SUITE_TIMEOUT_MS }, () => {
 
   it('drops a client that stops reading once its queue passes maxQueueBytes; the others keep receiving', async () => {
     const maxQueueBytes = 256 * 1024;
-    const server = await fx.start({ maxQueueBytes });
+    const server = await fx.start({ maxQueueBytes, maxEventBytes: 64 * 1024 });
     const slow = await fx.connectAs('slow', ALPHA);
     const reader = await fx.connectAs('reader', BRAVO);
     slow.socket.pause();
@@ -353,6 +353,7 @@ describe('CotServer: clients leaving', { timeout: SUITE_TIMEOUT_MS }, () => {
     }
     const { error, client } = await dropped;
     assert.equal(error.code, ServerErrorCode.SLOW_CLIENT);
+    assert.match(error.message, /stopped reading/);
     assert.equal(client.uid, ALPHA.uid);
     slow.socket.resume(); // reads what the kernel holds, then sees the server's close
     await slow.waitClosed();
@@ -448,6 +449,9 @@ describe('CotServer: from the flow, metrics, lifecycle', { timeout: SUITE_TIMEOU
       dropped: 0,
       clientsDropped: 0,
       parseErrors: 1,
+      throttled: 0,
+      connections: 3,
+      errors: { ERR_STREAM_MALFORMED: 1 },
       tracked: 4,
     });
     const gone = waitForEmit<DisconnectPayload>(server, 'disconnect');

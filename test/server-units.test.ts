@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
+import { realClock } from '../src/client/clock';
 import { describe, it } from 'node:test';
 import { chatEvent, deleteEvent, parseCot, presenceEvent, toCotEvent, type CotEvent } from '../src/index';
 import { ClientSession, type SessionHandler } from '../src/server/client-session';
@@ -166,16 +167,29 @@ describe('ClientSession', { timeout: SUITE_TIMEOUT_MS }, () => {
     const [socket] = (await once(server, 'connection')) as [net.Socket];
     const calls: string[] = [];
     const handler: SessionHandler = {
+      spoke: () => calls.push('spoke'),
       received: () => calls.push('received'),
       ended: () => calls.push('ended'),
       failed: () => calls.push('failed'),
       idle: () => calls.push('idle'),
+      eventTimeout: () => calls.push('eventTimeout'),
+      slow: () => calls.push('slow'),
+      throttled: () => calls.push('throttled'),
       drained: () => calls.push('drained'),
     };
     const session = new ClientSession(
       'c',
       socket,
-      { maxEventBytes: 1024, idleTimeoutMs: 50, maxQueueBytes: 10 },
+      {
+        maxEventBytes: 1024,
+        maxDepth: 32,
+        idleTimeoutMs: 50,
+        maxQueueBytes: 1024,
+        eventTimeoutMs: 50,
+        inputBytesPerSecond: 1,
+        inputBurstBytes: 1,
+        clock: realClock,
+      },
       handler,
       0,
     );

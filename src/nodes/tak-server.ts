@@ -1,6 +1,18 @@
+import { createHash } from 'node:crypto';
+import { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT, MIN_DEPTH_LIMIT } from '../cot/limits';
 import type { CotEvent } from '../cot/model';
-import { CotServer, type ClientInfo, type CotServerOptions } from '../server/cot-server';
+import { CotServer, type ClientInfo, type CotServerOptions, type ServerAddress } from '../server/cot-server';
+import {
+  DEFAULT_EVENT_TIMEOUT_MS,
+  DEFAULT_FIRST_EVENT_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_INPUT_BURST_BYTES,
+  DEFAULT_INPUT_BYTES_PER_SECOND,
+  DEFAULT_MAX_CLIENTS_PER_ADDRESS,
+} from '../server/options';
+import { WarnThrottle } from '../server/warn-throttle';
 import { describeCertificate } from '../tls/certificate';
+import { DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS } from '../tls/context';
 import { TlsError } from '../tls/errors';
 import { tlsServerFactory, type TlsServerHooks } from '../tls/server';
 import {
@@ -9,7 +21,9 @@ import {
   serverSourcesFromTlsConfig,
   type ServerTlsSources,
 } from '../tls/settings';
+import { isDeploying, watchRuntime } from './handover';
 import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction, TlsConfigNode } from './red';
+import { adoptServer, parkServer, watchServerHandover } from './server-handover';
 import {
   booleanSetting,
   numberSetting,
@@ -25,8 +39,15 @@ interface TakServerDef extends NodeDef {
   port?: string | number;
   maxClients?: string | number;
   maxEventKb?: string | number;
+  maxDepth?: string | number;
   idleTimeout?: string | number;
   queueKb?: string | number;
+  maxPerAddress?: string | number;
+  firstEventTimeout?: string | number;
+  eventTimeout?: string | number;
+  inputRateKb?: string | number;
+  inputBurstKb?: string | number;
+  handshakeTimeout?: string | number;
   replay?: boolean | string;
   /** 'tcp' (default) or 'tls'. */
   protocol?: string;
@@ -49,25 +70,20 @@ interface TakServerCredentials {
 
 /** How often the status line is refreshed with clients and events in/out: often enough to watch, rarely enough to read. */
 const STATUS_INTERVAL_MS = 5_000;
-/**
- * A refused device retries every few seconds (ATAK: 15 s): one warning per 10 s shows what happens without
- * filling the log; the ones left out are counted in the next.
- */
-const TLS_WARNING_INTERVAL_MS = 10_000;
+/** Settings that change how the node looks or is wired, not the server: a deploy of those keeps the server. */
+const PLACEMENT = new Set(['x', 'y', 'z', 'g', 'l', 'wires', 'name', 'info', '_users']);
 
-function throttled(warn: (text: string) => void): (text: string) => void {
-  let last = Number.NEGATIVE_INFINITY;
-  let skipped = 0;
-  return (text) => {
-    const now = Date.now();
-    if (now - last < TLS_WARNING_INTERVAL_MS) {
-      skipped += 1;
-      return;
-    }
-    last = now;
-    warn(skipped > 0 ? `${text} (${skipped} more TLS refusals since the last warning)` : text);
-    skipped = 0;
-  };
+/** What a tak-server hands on across a deploy: the server, and where its TLS hooks report now. */
+interface Held {
+  server: CotServer;
+  secure: boolean;
+  tlsLog: string | undefined;
+  /** TLS refusals and failed handshakes by code: they never reach the CoT server, so its metrics lack them. */
+  tlsErrors: Map<string, number>;
+  /** Resolves with the address once listening; rejects when listening failed. */
+  listening: Promise<ServerAddress>;
+  sink: { current: TlsServerHooks | undefined };
+  close(): Promise<void>;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -103,17 +119,70 @@ function tlsSources(
   return { ...serverSourcesFromTlsConfig(tlsNode.addTLSOptions({})), requireClientCert };
 }
 
+/** The listener of a parked server's 'error': nobody is there to hear it until a node takes the server over. */
+function ignore(): void {
+  // the node that takes the server over reports what happens next
+}
+
+/** Everything the server is made from, hashed so no second copy of the credentials is kept. */
+function settingsKey(
+  def: TakServerDef,
+  credentials: TakServerCredentials,
+  tlsNode: TlsConfigNode | null | undefined,
+): string {
+  const settings = Object.entries(def).filter(([name]) => !PLACEMENT.has(name));
+  const tls = tlsNode ? tlsNode.addTLSOptions({}) : null;
+  return createHash('sha256')
+    .update(JSON.stringify([settings, credentials, tls]))
+    .digest('hex');
+}
+
 function serverOptions(def: TakServerDef): CotServerOptions {
   const tls = stringSetting(def.protocol, 'tcp').toLowerCase() === 'tls';
   return {
     host: stringSetting(def.host, '0.0.0.0'),
     port: numberSetting(def.port, tls ? 8089 : 8087, 'port', 0, 65535),
     maxClients: numberSetting(def.maxClients, 100, 'maximum clients', 1, 100_000),
+    maxClientsPerAddress: numberSetting(
+      def.maxPerAddress,
+      DEFAULT_MAX_CLIENTS_PER_ADDRESS,
+      'clients per address',
+      1,
+      100_000,
+    ),
     maxEventBytes: numberSetting(def.maxEventKb, 1024, 'largest event (KiB)', 1, 8192) * 1024,
-    idleTimeoutMs: secondsSetting(def.idleTimeout, 60_000, 'idle timeout', 1),
+    maxDepth: numberSetting(
+      def.maxDepth,
+      DEFAULT_MAX_DEPTH,
+      'deepest nesting',
+      MIN_DEPTH_LIMIT,
+      MAX_DEPTH_LIMIT,
+    ),
+    idleTimeoutMs: secondsSetting(def.idleTimeout, DEFAULT_IDLE_TIMEOUT_MS, 'idle timeout', 1),
+    firstEventTimeoutMs: secondsSetting(
+      def.firstEventTimeout,
+      DEFAULT_FIRST_EVENT_TIMEOUT_MS,
+      'first event within (s)',
+      1,
+    ),
+    eventTimeoutMs: secondsSetting(def.eventTimeout, DEFAULT_EVENT_TIMEOUT_MS, 'one event within (s)', 1),
+    inputBytesPerSecond:
+      numberSetting(def.inputRateKb, DEFAULT_INPUT_BYTES_PER_SECOND / 1024, 'input per client (KiB/s)', 1) *
+      1024,
+    inputBurstBytes:
+      numberSetting(def.inputBurstKb, DEFAULT_INPUT_BURST_BYTES / 1024, 'input burst (KiB)', 1) * 1024,
     maxQueueBytes: numberSetting(def.queueKb, 4096, 'send queue per client (KiB)', 16, 1_048_576) * 1024,
     replay: booleanSetting(def.replay, true),
   };
+}
+
+function handshakeTimeoutMs(def: TakServerDef): number {
+  return secondsSetting(
+    def.handshakeTimeout,
+    DEFAULT_SERVER_HANDSHAKE_TIMEOUT_MS,
+    'TLS handshake within (s)',
+    1,
+  );
 }
 
 /** `msg.to`: a uid or callsign string, or `{ uid, callsign }`. */
@@ -130,33 +199,21 @@ function recipient(to: unknown): { uid?: string; callsign?: string } | undefined
 }
 
 export = function register(RED: NodeAPI): void {
+  watchRuntime(RED.events);
+  watchServerHandover(RED.events);
+
   function TakServer(this: Node, def: TakServerDef): void {
     RED.nodes.createNode(this, def);
+    const credentials = (this.credentials ?? {}) as TakServerCredentials;
+    const tlsNode = def.tls ? (RED.nodes.getNode(def.tls) as TlsConfigNode | null) : undefined;
     let options: CotServerOptions;
     let tlsLog: string | undefined;
-    let refusedInPeriod = 0;
-    const warnTls = throttled((text) => this.warn(text));
-    const hooks: TlsServerHooks = {
-      refused: (client) => {
-        refusedInPeriod += 1;
-        warnTls(`${client.code}: ${client.message}`);
-      },
-      handshakeFailed: (failure) => {
-        refusedInPeriod += 1;
-        warnTls(`${failure.code}: ${failure.message}`);
-      },
-      accepted: (client) => {
-        const who = client.certificate ? client.certificate.subject : 'no certificate';
-        this.debug(`TLS client ${client.remoteAddress}:${client.remotePort}: ${who}`);
-      },
-    };
+    let tlsOptions: ReturnType<typeof loadServerTls>['options'] | undefined;
     try {
       options = serverOptions(def);
       if (stringSetting(def.protocol, 'tcp').toLowerCase() === 'tls') {
-        const tlsNode = def.tls ? (RED.nodes.getNode(def.tls) as TlsConfigNode | null) : undefined;
-        const credentials = (this.credentials ?? {}) as TakServerCredentials;
         const loaded = loadServerTls(tlsSources(def, credentials, tlsNode));
-        options.createServer = tlsServerFactory(loaded.options, hooks);
+        tlsOptions = { ...loaded.options, handshakeTimeoutMs: handshakeTimeoutMs(def) };
         for (const warning of loaded.warnings) this.warn(warning);
         const ca = loaded.options.clientCa?.certificates.map((c) => c.subject).join('; ');
         tlsLog = RED._(
@@ -168,13 +225,73 @@ export = function register(RED: NodeAPI): void {
       const message = error instanceof Error ? error.message : String(error);
       const reason = statusReason(message);
       this.status({ fill: 'red', shape: 'ring', text: RED._('tak-server.status.badConfig', { reason }) });
-      this.error(error instanceof TlsError ? `${message} (${error.code})` : message);
+      const code = (error as { code?: unknown }).code;
+      this.error(
+        error instanceof TlsError || typeof code === 'string' ? `${message} (${String(code)})` : message,
+      );
       return;
     }
-    const server = new CotServer(options);
-    const secure = options.createServer !== undefined;
-    let lastReceived = 0;
-    let lastSent = 0;
+
+    const key = settingsKey(def, credentials, tlsNode);
+    const { held: kept, closed } = adoptServer<Held>(this.id, key);
+    let held: Held;
+    if (kept) {
+      held = kept;
+    } else {
+      const sink: Held['sink'] = { current: undefined };
+      if (tlsOptions) {
+        options.createServer = tlsServerFactory(tlsOptions, {
+          refused: (client) => sink.current?.refused?.(client),
+          handshakeFailed: (failure) => sink.current?.handshakeFailed?.(failure),
+          accepted: (client) => sink.current?.accepted?.(client),
+        });
+      }
+      let server: CotServer;
+      try {
+        server = new CotServer(options);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const reason = statusReason(message);
+        this.status({ fill: 'red', shape: 'ring', text: RED._('tak-server.status.badConfig', { reason }) });
+        const code = (error as { code?: unknown }).code;
+        this.error(typeof code === 'string' ? `${message} (${code})` : message);
+        return;
+      }
+      // The server of a node with other settings must have let the port go first.
+      const listening = (closed ?? Promise.resolve()).then(() => server.listen());
+      held = {
+        server,
+        secure: tlsOptions !== undefined,
+        tlsLog,
+        tlsErrors: new Map(),
+        listening,
+        sink,
+        close: () => server.close(),
+      };
+    }
+    const server = held.server;
+    const secure = held.secure;
+    let refusedInPeriod = 0;
+    let lastReceived = server.metrics().messagesReceived;
+    let lastSent = server.metrics().messagesSent;
+    const warnings = new WarnThrottle((line) => this.warn(line));
+
+    held.sink.current = {
+      refused: (client) => {
+        refusedInPeriod += 1;
+        held.tlsErrors.set(client.code, (held.tlsErrors.get(client.code) ?? 0) + 1);
+        warnings.note(client.code, `${client.code}: ${client.message}`);
+      },
+      handshakeFailed: (failure) => {
+        refusedInPeriod += 1;
+        held.tlsErrors.set(failure.code, (held.tlsErrors.get(failure.code) ?? 0) + 1);
+        warnings.note(failure.code, `${failure.code}: ${failure.message}`);
+      },
+      accepted: (client) => {
+        const who = client.certificate ? client.certificate.subject : 'no certificate';
+        this.debug(`TLS client ${client.remoteAddress}:${client.remotePort}: ${who}`);
+      },
+    };
 
     const showStatus = (): void => {
       const metrics = server.metrics();
@@ -197,21 +314,32 @@ export = function register(RED: NodeAPI): void {
       });
     };
 
-    server.on('event', (received: { event: CotEvent; xml: string; client: ClientInfo }) => {
+    const onEvent = (received: { event: CotEvent; xml: string; client: ClientInfo }): void => {
       this.send({
         payload: received.event,
         cot: received.xml,
         topic: received.event.type,
         client: received.client,
       });
-    });
-    server.on(
-      'clientError',
-      ({ client, error }: { client: ClientInfo; error: Error & { code?: string } }) => {
-        this.debug(`${client.callsign ?? client.remoteAddress}: ${error.code ?? 'error'}: ${error.message}`);
-      },
-    );
-    server.on('error', (error: Error) => {
+    };
+    // Every refusal and drop: one warning per kind per 10 s with a count, the details at debug.
+    const onClientError = ({
+      client,
+      error,
+    }: {
+      client: ClientInfo;
+      error: Error & { code?: string };
+    }): void => {
+      const code = error.code ?? 'error';
+      warnings.note(code, `${code}: ${error.message}`);
+      const preview = (error as { preview?: unknown }).preview;
+      this.debug(
+        `${client.callsign ?? client.remoteAddress}:${client.remotePort}: ${code}: ${error.message}${
+          typeof preview === 'string' && preview !== '' ? ` [${preview}]` : ''
+        }`,
+      );
+    };
+    const onError = (error: Error): void => {
       this.status({
         fill: 'red',
         shape: 'ring',
@@ -224,26 +352,36 @@ export = function register(RED: NodeAPI): void {
           reason: error.message,
         }),
       );
-    });
+    };
+    server.off('error', ignore);
+    server.on('event', onEvent);
+    server.on('clientError', onClientError);
+    server.on('error', onError);
 
-    this.status({ fill: 'yellow', shape: 'ring', text: RED._('tak-server.status.starting') });
     let timer: NodeJS.Timeout | undefined;
-    server.listen().then(
+    if (!kept) this.status({ fill: 'yellow', shape: 'ring', text: RED._('tak-server.status.starting') });
+    held.listening.then(
       ({ address, port }) => {
-        this.log(RED._('tak-server.log.listening', { address, port }));
-        if (tlsLog !== undefined) this.log(tlsLog);
+        if (kept) this.log(RED._('tak-server.log.kept', { address, port, clients: server.clients().length }));
+        else {
+          this.log(RED._('tak-server.log.listening', { address, port }));
+          if (held.tlsLog !== undefined) this.log(held.tlsLog);
+        }
         showStatus();
         timer = setInterval(showStatus, STATUS_INTERVAL_MS);
         timer.unref();
       },
-      () => {
-        // reported by the 'error' listener above
+      (error: unknown) => {
+        // A listen() failure is also emitted as 'error' when this node listened at the time; say it here otherwise.
+        if (kept) onError(error instanceof Error ? error : new Error(String(error)));
       },
     );
 
     this.on('input', (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
       if (msg.topic === 'metrics') {
-        send({ ...msg, payload: { ...server.metrics(), clients: server.clients() } });
+        const metrics = server.metrics();
+        const errors = { ...metrics.errors, ...Object.fromEntries(held.tlsErrors) };
+        send({ ...msg, payload: { ...metrics, errors, clients: server.clients() } });
         done();
         return;
       }
@@ -256,8 +394,20 @@ export = function register(RED: NodeAPI): void {
       }
     });
 
-    this.on('close', (_removed: boolean, done: () => void) => {
+    this.on('close', (removed: boolean, done: () => void) => {
       if (timer) clearInterval(timer);
+      warnings.dispose();
+      server.off('event', onEvent);
+      server.off('clientError', onClientError);
+      server.off('error', onError);
+      held.sink.current = undefined;
+      if (!removed && isDeploying()) {
+        // The node that replaces this one takes the listener and its clients over when its settings are the same.
+        server.on('error', ignore); // nobody listens until the next node; a listener error must not throw
+        parkServer(this.id, key, held, (message) => this.error(message));
+        done();
+        return;
+      }
       server.close().then(done, (error: unknown) => {
         this.error(`closing the TAK server failed: ${String(error)}`);
         done();

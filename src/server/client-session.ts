@@ -5,8 +5,10 @@
  */
 import type net from 'node:net';
 import tls from 'node:tls';
+import type { PacingClock } from '../client/clock';
 import { summarize, type CertificateSummary } from '../tls/certificate';
 import { StreamParser, type StreamItem } from '../stream/stream-parser';
+import { TCP_KEEPALIVE_MS } from './options';
 import type { Identity } from './routing';
 
 /** A client as the flow sees it. A snapshot: a new object whenever the identity changes. */
@@ -34,27 +36,59 @@ function peerCertificate(socket: net.Socket): CertificateSummary | undefined {
 
 /**
  * Why a client left: it closed the connection, its socket failed, it was silent too long, it stopped
- * reading, or the server is closing.
+ * reading, it missed a deadline (no first event, an event never finished), it was closed to make room for
+ * a new connection while it had sent nothing, or the server is closing.
  */
-export type DisconnectReason = 'closed' | 'error' | 'idle' | 'slow' | 'shutdown';
+export type DisconnectReason = 'closed' | 'error' | 'idle' | 'slow' | 'deadline' | 'evicted' | 'shutdown';
 
 export interface SessionHandler {
+  /** Its first complete event has come: from now on it is a client, not a slot held. */
+  spoke(session: ClientSession): void;
   /** Items parsed from the client's bytes, in stream order. */
   received(session: ClientSession, items: StreamItem[]): void;
   /** The client closed its side (or the socket closed without an error). */
   ended(session: ClientSession): void;
   /** The socket failed, or reading it threw. */
   failed(session: ClientSession, error: Error): void;
-  /** Nothing received for idleTimeoutMs. */
+  /** No complete event received for idleTimeoutMs. */
   idle(session: ClientSession): void;
+  /** An event was started and not finished within eventTimeoutMs; `ms` is how long it has taken. */
+  eventTimeout(session: ClientSession, ms: number): void;
+  /**
+   * Its queue was full and stayed so for SLOW_VERDICT_MS: `took` is what the kernel took from it meanwhile
+   * (0: it stopped reading), `refused` the writes not made.
+   */
+  slow(session: ClientSession, verdict: SlowVerdict): void;
+  /** Its socket was paused for sending faster than inputBytesPerSecond. */
+  throttled(session: ClientSession): void;
   /** The socket's queue emptied after a write that returned false. */
   drained(session: ClientSession): void;
 }
 
 export interface SessionLimits {
   maxEventBytes: number;
+  maxDepth: number;
   idleTimeoutMs: number;
   maxQueueBytes: number;
+  eventTimeoutMs: number;
+  inputBytesPerSecond: number;
+  inputBurstBytes: number;
+  clock: PacingClock;
+}
+
+/**
+ * How long a full queue is watched before its client is dropped: the kernel hands a reading client's bytes
+ * on in steps as large as half its socket buffers (megabytes on a fast link), so a second can show nothing
+ * even from a client that reads. The refused writes are not queued, so memory stays bounded meanwhile.
+ */
+export const SLOW_VERDICT_MS = 5_000;
+
+export interface SlowVerdict {
+  /** Bytes the kernel took from its queue while it was full: 0 when the client stopped reading. */
+  took: number;
+  ms: number;
+  refused: number;
+  unsent: number;
 }
 
 /** `sent`: written; `slow`: refused because the queue would pass maxQueueBytes; `gone`: the socket is not writable. */
@@ -69,8 +103,22 @@ export class ClientSession {
   /** Uids still to replay, and how far the replay has got. */
   replay: string[] = [];
   replayAt = 0;
+  /** A complete event has come from this client: it is somebody, not a slot held. */
+  hasSentEvent = false;
   private readonly parser: StreamParser;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly clock: PacingClock;
+  /** Clock time of the last complete event (pings included): the idle rule's sign of life. */
+  private lastLifeAt: number;
+  private idleTimer: unknown;
+  /** Clock time the event still being received began, undefined between events. */
+  private eventStartedAt: number | undefined;
+  private eventTimer: unknown;
+  /** Input rate: bytes it may still send at once, refilled at inputBytesPerSecond. */
+  private tokens: number;
+  private refilledAt: number;
+  private resumeTimer: unknown;
+  /** Set while its queue is full: writes are refused until the verdict, which tells a slow reader from a stopped one. */
+  private overflow: { since: number; flushed: number; refused: number; timer: unknown } | undefined;
 
   constructor(
     readonly id: string,
@@ -79,7 +127,11 @@ export class ClientSession {
     private readonly handler: SessionHandler,
     now: number,
   ) {
-    this.parser = new StreamParser({ maxEventBytes: limits.maxEventBytes });
+    this.parser = new StreamParser({ maxEventBytes: limits.maxEventBytes, maxDepth: limits.maxDepth });
+    this.clock = limits.clock;
+    this.lastLifeAt = this.clock.now();
+    this.refilledAt = this.lastLifeAt;
+    this.tokens = limits.inputBurstBytes;
     const certificate = peerCertificate(socket);
     this.info = Object.freeze({
       id,
@@ -94,6 +146,7 @@ export class ClientSession {
   start(): void {
     const socket = this.socket;
     socket.setNoDelay(true); // one event per write, sent at once: latency matters more than packet count
+    socket.setKeepAlive(true, TCP_KEEPALIVE_MS);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', (error: Error) => {
@@ -105,16 +158,33 @@ export class ClientSession {
     socket.on('drain', () => {
       if (!this.closed) this.handler.drained(this);
     });
-    if (this.limits.idleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(() => {
-        if (!this.closed) this.handler.idle(this);
-      }, this.limits.idleTimeoutMs);
-    }
+    if (this.limits.idleTimeoutMs > 0) this.armIdle(this.limits.idleTimeoutMs);
+  }
+
+  /** Checked when due rather than reset on every event: one timer per idle period, however busy the client. */
+  private armIdle(ms: number): void {
+    this.idleTimer = this.clock.setTimeout(() => {
+      if (this.closed) return;
+      const silent = this.clock.now() - this.lastLifeAt;
+      if (silent >= this.limits.idleTimeoutMs) this.handler.idle(this);
+      else this.armIdle(this.limits.idleTimeoutMs - silent);
+    }, ms);
+  }
+
+  private armEventDeadline(ms: number): void {
+    this.eventTimer = this.clock.setTimeout(() => {
+      this.eventTimer = undefined;
+      if (this.closed || this.eventStartedAt === undefined) return;
+      const taken = this.clock.now() - this.eventStartedAt;
+      if (taken >= this.limits.eventTimeoutMs) this.handler.eventTimeout(this, taken);
+      else this.armEventDeadline(this.limits.eventTimeoutMs - taken);
+    }, ms);
   }
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.idleTimer?.refresh();
+    const now = this.clock.now();
+    if (this.limits.inputBytesPerSecond > 0) this.meter(chunk.length, now);
     let items: StreamItem[];
     try {
       items = this.parser.push(chunk);
@@ -123,7 +193,75 @@ export class ClientSession {
       this.handler.failed(this, error instanceof Error ? error : new Error(String(error)));
       return;
     }
+    let finished = false;
+    for (const item of items) {
+      if (item.kind === 'event') {
+        this.lastLifeAt = now;
+        finished = true;
+        if (!this.hasSentEvent) {
+          this.hasSentEvent = true;
+          this.handler.spoke(this);
+        }
+      } else if (item.kind === 'error') finished = true;
+    }
+    this.trackEvent(finished, now);
     if (items.length > 0) this.handler.received(this, items);
+  }
+
+  /**
+   * The event deadline runs from the first byte of an event the parser is still holding; a chunk that ends
+   * one event and starts the next starts the clock again.
+   */
+  private trackEvent(finished: boolean, now: number): void {
+    if (this.parser.bufferedBytes === 0) {
+      this.eventStartedAt = undefined;
+      return;
+    }
+    if (finished || this.eventStartedAt === undefined) this.eventStartedAt = now;
+    if (this.limits.eventTimeoutMs > 0 && this.eventTimer === undefined) {
+      this.armEventDeadline(this.limits.eventTimeoutMs);
+    }
+  }
+
+  /**
+   * Token bucket over the bytes read: past its share the socket is paused, so the kernel's buffer fills
+   * and TCP slows the sender; nothing is dropped and other clients are read as before.
+   */
+  private meter(bytes: number, now: number): void {
+    this.refill(now);
+    this.tokens -= bytes;
+    if (this.tokens >= 0 || this.resumeTimer !== undefined) return;
+    this.socket.pause();
+    this.handler.throttled(this);
+    this.scheduleResume();
+  }
+
+  private refill(now: number): void {
+    const rate = this.limits.inputBytesPerSecond;
+    this.tokens = Math.min(
+      this.limits.inputBurstBytes,
+      this.tokens + ((now - this.refilledAt) * rate) / 1000,
+    );
+    this.refilledAt = now;
+  }
+
+  private scheduleResume(): void {
+    const waitMs = Math.max(1, Math.ceil((-this.tokens * 1000) / this.limits.inputBytesPerSecond));
+    this.resumeTimer = this.clock.setTimeout(() => {
+      this.resumeTimer = undefined;
+      if (this.closed) return;
+      this.refill(this.clock.now());
+      if (this.tokens < 0) {
+        this.scheduleResume();
+        return;
+      }
+      this.socket.resume();
+    }, waitMs);
+  }
+
+  /** True while its socket is paused for going over its input rate. */
+  get paused(): boolean {
+    return this.resumeTimer !== undefined;
   }
 
   private onEnd(): void {
@@ -157,10 +295,38 @@ export class ClientSession {
   write(bytes: Buffer): WriteResult {
     const socket = this.socket;
     if (this.closed || !socket.writable) return 'gone';
+    if (this.overflow) {
+      this.overflow.refused += 1;
+      return 'slow';
+    }
     const queued = socket.writableLength;
-    if (queued > 0 && queued + bytes.length > this.limits.maxQueueBytes) return 'slow';
+    if (queued > 0 && queued + bytes.length > this.limits.maxQueueBytes) {
+      this.watchOverflow();
+      return 'slow';
+    }
     socket.write(bytes);
     return 'sent';
+  }
+
+  /** Bytes the kernel has taken from the send queue so far. */
+  private flushedBytes(): number {
+    return this.socket.bytesWritten - this.socket.writableLength;
+  }
+
+  private watchOverflow(): void {
+    const since = this.clock.now();
+    const flushed = this.flushedBytes();
+    const timer = this.clock.setTimeout(() => {
+      const overflow = this.overflow;
+      if (this.closed || overflow === undefined) return;
+      this.handler.slow(this, {
+        took: this.flushedBytes() - flushed,
+        ms: this.clock.now() - since,
+        refused: overflow.refused,
+        unsent: this.socket.writableLength,
+      });
+    }, SLOW_VERDICT_MS);
+    this.overflow = { since, flushed, refused: 1, timer };
   }
 
   /** Holds writes in memory until uncork(): the events of one event-loop turn go out in one writev. */
@@ -185,8 +351,13 @@ export class ClientSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.idleTimer);
+    for (const timer of [this.idleTimer, this.eventTimer, this.resumeTimer, this.overflow?.timer]) {
+      if (timer !== undefined) this.clock.clearTimeout(timer);
+    }
     this.idleTimer = undefined;
+    this.eventTimer = undefined;
+    this.resumeTimer = undefined;
+    this.overflow = undefined;
     this.replay = [];
     this.socket.destroy();
   }

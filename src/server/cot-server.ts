@@ -19,7 +19,13 @@ import { serializeEvent } from '../cot/serialize';
 import { parseTime } from '../cot/time';
 import type { StreamError } from '../stream/errors';
 import type { StreamItem } from '../stream/stream-parser';
-import { ClientSession, type ClientInfo, type DisconnectReason, type SessionHandler } from './client-session';
+import {
+  ClientSession,
+  type ClientInfo,
+  type DisconnectReason,
+  type SessionHandler,
+  type SlowVerdict,
+} from './client-session';
 import { ServerError, ServerErrorCode } from './errors';
 import { MetricsCounter, type ServerMetrics } from './metrics';
 import { resolveOptions, type CotServerOptions, type ResolvedOptions } from './options';
@@ -73,6 +79,44 @@ type State = 'new' | 'starting' | 'listening' | 'closing' | 'closed';
 
 const XML_DECLARATION = /^\uFEFF?\s*<\?xml[^>]*\?>\s*/;
 
+/** A raw connection: what the limits count, from accept to close. */
+interface Connection {
+  id: string;
+  socket: net.Socket;
+  address: string;
+  peer: string;
+  /** Clock time it was accepted. */
+  at: number;
+  /** Set once it is a session (at once on TCP, after the handshake on TLS). */
+  session?: ClientSession;
+  /** The first-event deadline's timer. */
+  deadline?: unknown;
+}
+
+function describePeer(address: string, port: number | undefined): string {
+  return `${address.includes(':') ? `[${address}]` : address}:${port ?? 0}`;
+}
+
+function describe(client: ClientInfo): string {
+  const who = client.callsign ?? client.uid;
+  const where = describePeer(client.remoteAddress, client.remotePort);
+  return who === undefined ? `${client.id} (${where})` : `${client.id} ${who} (${where})`;
+}
+
+function peerOf(socket: net.Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`;
+}
+
+/** A connection that never became a session, as a client for 'clientError'. */
+function provisional(id: string, socket: net.Socket): ClientInfo {
+  return Object.freeze({
+    id,
+    remoteAddress: socket.remoteAddress ?? '',
+    remotePort: socket.remotePort ?? 0,
+    connectedAt: Date.now(),
+  });
+}
+
 export class CotServer extends EventEmitter {
   private readonly options: ResolvedOptions;
   private readonly sessions = new Map<string, ClientSession>();
@@ -86,10 +130,22 @@ export class CotServer extends EventEmitter {
   /** Sessions written to in this turn of the event loop, uncorked together at its end. */
   private corked: ClientSession[] = [];
   private uncorkTimer: NodeJS.Immediate | undefined;
-  /** Every raw connection, sessions or not: an injected TLS server's sockets still in the handshake too. */
-  private readonly connections = new Set<net.Socket>();
+  /**
+   * Every raw connection, sessions or not: an injected TLS server's sockets still in the handshake too. They
+   * are what maxClients and maxClientsPerAddress count; insertion order is age order, for eviction.
+   */
+  private readonly connections = new Map<net.Socket, Connection>();
+  /** The same connections by `address|port`, which a TLS socket shares with the raw socket under it. */
+  private readonly byPeer = new Map<string, Connection>();
+  private readonly perAddress = new Map<string, number>();
+  /** The connections that have sent no complete event yet, oldest first: who makes room when full. */
+  private readonly silent = new Set<Connection>();
   private nextId = 1;
   private readonly handler: SessionHandler = {
+    spoke: (session) => {
+      const connection = this.connectionOf(session);
+      if (connection) this.silent.delete(connection);
+    },
     received: (session, items) => this.onItems(session, items),
     ended: (session) => this.remove(session, 'closed'),
     failed: (session, error) =>
@@ -104,9 +160,20 @@ export class CotServer extends EventEmitter {
         'idle',
         new ServerError(
           ServerErrorCode.IDLE,
-          `client ${session.id} sent nothing for ${this.options.idleTimeoutMs} ms and was disconnected`,
+          `client ${describe(session.info)} sent no event (not even a ping) for ${this.options.idleTimeoutMs} ms and was disconnected`,
         ),
       ),
+    eventTimeout: (session, ms) =>
+      this.remove(
+        session,
+        'deadline',
+        new ServerError(
+          ServerErrorCode.EVENT_TIMEOUT,
+          `client ${describe(session.info)} began an event ${ms} ms ago and has not finished it (eventTimeoutMs ${this.options.eventTimeoutMs}); it was disconnected`,
+        ),
+      ),
+    slow: (session, verdict) => this.dropSlow(session, verdict),
+    throttled: () => this.counters.add('throttled'),
     drained: (session) => this.pumpReplay(session),
   };
 
@@ -134,10 +201,8 @@ export class CotServer extends EventEmitter {
       this.options.createServer ?? ((onConnection) => net.createServer({ noDelay: true }, onConnection));
     const server = create((socket) => this.onConnection(socket));
     this.server = server;
-    server.on('connection', (socket: net.Socket) => {
-      this.connections.add(socket);
-      socket.once('close', () => this.connections.delete(socket));
-    });
+    // First of the 'connection' listeners: a refused socket is closed before a TLS server starts a handshake.
+    server.prependListener('connection', (socket: net.Socket) => this.admit(socket));
     const started = new Promise<ServerAddress>((resolve, reject) => {
       const onError = (error: Error): void => {
         server.off('listening', onListening);
@@ -181,8 +246,11 @@ export class CotServer extends EventEmitter {
     this.sweepTimer = undefined;
     this.flushCorked();
     for (const session of [...this.sessions.values()]) this.remove(session, 'shutdown');
-    for (const socket of this.connections) socket.destroy(); // not a session yet (TLS handshake) or refused
+    for (const connection of this.connections.values()) this.forget(connection);
     this.connections.clear();
+    this.silent.clear();
+    this.byPeer.clear();
+    this.perAddress.clear();
     this.store.clear();
     const server = this.server;
     this.server = undefined;
@@ -230,37 +298,130 @@ export class CotServer extends EventEmitter {
   }
 
   metrics(): ServerMetrics {
-    return this.counters.snapshot(this.sessions.size, this.store.size);
+    return this.counters.snapshot(this.sessions.size, this.store.size, this.connections.size);
   }
 
-  private onConnection(socket: net.Socket): void {
-    this.counters.add('connectionsReceived');
+  /**
+   * Every TCP connection, before anything else reads it: counted against maxClients and its address's
+   * maxClientsPerAddress, TLS handshakes included, and given its first-event deadline. When the server is
+   * full, the oldest connection that has not sent a complete event yet makes room for it.
+   */
+  private admit(socket: net.Socket): void {
+    socket.on('error', () => undefined); // its session reports errors; before that, a reset is just a close
     if (this.state !== 'listening') {
       socket.destroy();
       return;
     }
+    const address = socket.remoteAddress ?? '';
+    const peer = `${address}|${socket.remotePort ?? 0}`;
     const id = `client-${this.nextId++}`;
-    if (this.sessions.size >= this.options.maxClients) {
+    const refuse = (code: ServerErrorCode, message: string): void => {
+      this.counters.add('connectionsReceived');
       this.counters.add('connectionsRefused');
-      socket.on('error', () => undefined); // destroyed below; a reset racing the destroy is expected
-      const client: ClientInfo = Object.freeze({
-        id,
-        remoteAddress: socket.remoteAddress ?? '',
-        remotePort: socket.remotePort ?? 0,
-        connectedAt: Date.now(),
-      });
       socket.destroy();
-      this.emit('clientError', {
-        client,
-        error: new ServerError(
-          ServerErrorCode.FULL,
-          `${this.options.maxClients} clients are connected (maxClients); the connection from ${client.remoteAddress}:${client.remotePort} was closed`,
-        ),
-      } satisfies ClientErrorPayload);
+      this.report(provisional(id, socket), new ServerError(code, message));
+    };
+    if ((this.perAddress.get(address) ?? 0) >= this.options.maxClientsPerAddress) {
+      refuse(
+        ServerErrorCode.ADDRESS_FULL,
+        `${this.options.maxClientsPerAddress} connections from ${address} are open (maxClientsPerAddress); the connection from ${describePeer(address, socket.remotePort)} was closed`,
+      );
       return;
     }
-    const session = new ClientSession(id, socket, this.options, this.handler, Date.now());
-    this.sessions.set(id, session);
+    if (this.connections.size >= this.options.maxClients && !this.evictSilent()) {
+      refuse(
+        ServerErrorCode.FULL,
+        `${this.options.maxClients} clients are connected (maxClients), each has sent events; the connection from ${describePeer(address, socket.remotePort)} was closed`,
+      );
+      return;
+    }
+    const connection: Connection = { id, socket, address, peer, at: this.options.clock.now() };
+    this.connections.set(socket, connection);
+    this.byPeer.set(peer, connection);
+    this.silent.add(connection);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+    socket.once('close', () => this.forget(connection));
+    if (this.options.firstEventTimeoutMs > 0) {
+      connection.deadline = this.options.clock.setTimeout(
+        () => this.missedFirstEvent(connection),
+        this.options.firstEventTimeoutMs,
+      );
+    }
+  }
+
+  /** Closes the oldest connection that has sent no complete event, to make room; false when there is none. */
+  private evictSilent(): boolean {
+    for (const connection of this.silent) {
+      const message = `the server was full (maxClients ${this.options.maxClients}) and this connection had sent no event in ${Math.round(this.options.clock.now() - connection.at)} ms: it was closed to admit a new one`;
+      this.closeConnection(connection, 'evicted', ServerErrorCode.EVICTED, message);
+      return true;
+    }
+    return false;
+  }
+
+  private missedFirstEvent(connection: Connection): void {
+    connection.deadline = undefined;
+    if (connection.session?.hasSentEvent === true || !this.connections.has(connection.socket)) return;
+    const what = connection.session ? 'sent no complete event' : 'did not finish the TLS handshake';
+    const message = `${what} within ${this.options.firstEventTimeoutMs} ms of connecting (firstEventTimeoutMs); it was closed`;
+    this.closeConnection(connection, 'deadline', ServerErrorCode.FIRST_EVENT, message);
+  }
+
+  /** Closes a connection for a reason of ours: through its session when it has one, else the raw socket. */
+  private closeConnection(
+    connection: Connection,
+    reason: DisconnectReason,
+    code: ServerErrorCode,
+    message: string,
+  ): void {
+    const session = connection.session;
+    if (session && !session.closed) {
+      this.remove(session, reason, new ServerError(code, `client ${describe(session.info)} ${message}`));
+    } else {
+      this.report(
+        provisional(connection.id, connection.socket),
+        new ServerError(code, `${describePeer(connection.address, connection.socket.remotePort)} ${message}`),
+      );
+    }
+    this.forget(connection);
+  }
+
+  private forget(connection: Connection): void {
+    if (connection.deadline !== undefined) this.options.clock.clearTimeout(connection.deadline);
+    connection.deadline = undefined;
+    connection.socket.destroy();
+    this.silent.delete(connection);
+    if (!this.connections.delete(connection.socket)) return;
+    if (this.byPeer.get(connection.peer) === connection) this.byPeer.delete(connection.peer);
+    const left = (this.perAddress.get(connection.address) ?? 1) - 1;
+    if (left > 0) this.perAddress.set(connection.address, left);
+    else this.perAddress.delete(connection.address);
+  }
+
+  private connectionOf(session: ClientSession): Connection | undefined {
+    return this.connections.get(session.socket) ?? this.byPeer.get(peerOf(session.socket));
+  }
+
+  /** Every refusal and drop goes out as 'clientError' and is counted by its code. */
+  private report(client: ClientInfo, error: ServerError | StreamError): void {
+    this.counters.addCode(error.code);
+    this.emit('clientError', { client, error } satisfies ClientErrorPayload);
+  }
+
+  private onConnection(socket: net.Socket): void {
+    if (this.state !== 'listening' || socket.destroyed) {
+      socket.destroy(); // refused in admit() (and counted there), or the server is closing
+      return;
+    }
+    this.counters.add('connectionsReceived');
+    const connection = this.byPeer.get(`${socket.remoteAddress ?? ''}|${socket.remotePort ?? 0}`);
+    if (connection === undefined) {
+      socket.destroy(); // its raw connection was closed meanwhile (evicted, deadline)
+      return;
+    }
+    const session = new ClientSession(connection.id, socket, this.options, this.handler, Date.now());
+    connection.session = session;
+    this.sessions.set(session.id, session);
     session.start();
     this.emit('client', session.info);
     if (this.options.replay && !session.closed) {
@@ -280,8 +441,9 @@ export class CotServer extends EventEmitter {
       if (bytes === undefined) continue;
       const result = session.write(bytes);
       if (result === 'slow') {
-        this.counters.add('dropped');
-        this.dropSlow(session);
+        this.counters.add('dropped'); // it is dropped at the verdict; the replay ends here
+        session.replay = [];
+        session.replayAt = 0;
         return;
       }
       if (result === 'gone') break; // its close events remove it
@@ -298,7 +460,7 @@ export class CotServer extends EventEmitter {
       if (item.kind === 'event') this.onEvent(session, item.event, item.xml);
       else if (item.kind === 'error') {
         this.counters.add('parseErrors');
-        this.emit('clientError', { client: session.info, error: item.error } satisfies ClientErrorPayload);
+        this.report(session.info, item.error);
       }
       // 'skip': bytes between events that are not events (an <auth> element, noise); nothing to route.
     }
@@ -352,20 +514,15 @@ export class CotServer extends EventEmitter {
    */
   private deliver(bytes: Buffer, dest: Destinations | undefined, from: ClientSession | undefined): number {
     let sent = 0;
-    let slow: ClientSession[] | undefined;
     for (const session of this.sessions.values()) {
       if (session === from) continue;
       if (dest !== undefined && !isNamed(dest, session.info.uid, session.info.callsign)) continue;
       if (!session.corked) this.cork(session);
       const result = session.write(bytes);
       if (result === 'sent') sent++;
-      else if (result === 'slow') {
-        this.counters.add('dropped');
-        (slow ??= []).push(session);
-      }
+      else if (result === 'slow') this.counters.add('dropped');
     }
     this.counters.add('messagesSent', sent);
-    for (const session of slow ?? []) this.dropSlow(session);
     return sent;
   }
 
@@ -389,13 +546,17 @@ export class CotServer extends EventEmitter {
     for (const session of sessions) session.uncork();
   }
 
-  private dropSlow(session: ClientSession): void {
+  private dropSlow(session: ClientSession, verdict: SlowVerdict): void {
+    const why =
+      verdict.took === 0
+        ? `stopped reading, or reads very slowly (it took none of its ${verdict.unsent} unsent bytes in ${Math.round(verdict.ms)} ms)`
+        : `reads, but slower than events are sent to it (it took ${verdict.took} bytes in ${Math.round(verdict.ms)} ms while ${verdict.refused} events did not fit)`;
     this.remove(
       session,
       'slow',
       new ServerError(
         ServerErrorCode.SLOW_CLIENT,
-        `client ${session.id} stopped reading: ${session.socket.writableLength} bytes unsent, and the next event would pass maxQueueBytes ${this.options.maxQueueBytes}; it was disconnected`,
+        `client ${describe(session.info)} ${why}, and the next event would pass maxQueueBytes ${this.options.maxQueueBytes}; it was disconnected (raise maxQueueBytes for a slow link)`,
       ),
     );
   }
@@ -408,9 +569,12 @@ export class CotServer extends EventEmitter {
     if (session.closed) return;
     session.close();
     this.sessions.delete(session.id);
-    if (reason === 'idle' || reason === 'slow') this.counters.add('clientsDropped');
+    if (reason !== 'closed' && reason !== 'error' && reason !== 'shutdown')
+      this.counters.add('clientsDropped');
     const client = session.info;
-    if (error !== undefined) this.emit('clientError', { client, error } satisfies ClientErrorPayload);
+    if (error !== undefined) this.report(client, error);
+    const connection = this.connectionOf(session);
+    if (connection) this.forget(connection);
     const identity = session.identity;
     if (identity !== undefined && reason !== 'shutdown' && !this.uidConnected(identity.uid)) {
       this.store.delete(identity.uid);

@@ -3,12 +3,23 @@
  * Problems inside a client's byte stream keep the StreamError / CotError codes the parser gives them.
  */
 export const ServerErrorCode = {
-  /** The client stopped reading: its unsent bytes passed maxQueueBytes and it was disconnected. */
+  /**
+   * The client's unsent bytes would pass maxQueueBytes and it was disconnected: it stopped reading, or reads
+   * slower than it is sent to (the message says which).
+   */
   SLOW_CLIENT: 'ERR_SERVER_SLOW_CLIENT',
-  /** Nothing was received from the client for idleTimeoutMs and it was disconnected. */
+  /** No complete event (pings count) came from the client for idleTimeoutMs and it was disconnected. */
   IDLE: 'ERR_SERVER_IDLE',
-  /** A connection came while maxClients were connected and was closed at once. */
+  /** A connection came while maxClients were connected, none of them silent, and was closed at once. */
   FULL: 'ERR_SERVER_FULL',
+  /** A connection came while maxClientsPerAddress were connected from its address and was closed at once. */
+  ADDRESS_FULL: 'ERR_SERVER_ADDRESS_FULL',
+  /** The server was full: this connection had sent no complete event yet and was closed to admit a new one. */
+  EVICTED: 'ERR_SERVER_EVICTED',
+  /** A new connection sent no complete event within firstEventTimeoutMs and was closed. */
+  FIRST_EVENT: 'ERR_SERVER_FIRST_EVENT',
+  /** An event was not finished within eventTimeoutMs of its first byte and the client was closed. */
+  EVENT_TIMEOUT: 'ERR_SERVER_EVENT_TIMEOUT',
   /** The client's socket failed (reset by the peer, broken pipe...); `cause` is the socket's error. */
   SOCKET: 'ERR_SERVER_SOCKET',
   /** An option is out of range or of the wrong type. */

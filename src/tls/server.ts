@@ -164,6 +164,8 @@ export function tlsServerFactory(
       onConnection(socket);
     });
     server.on('tlsClientError', (error: Error & { code?: string }, socket: tls.TLSSocket) => {
+      // Node only reports a handshake timeout: the socket would stay open, holding a slot and its memory.
+      socket.destroy();
       hooks.handshakeFailed?.(describeHandshakeError(error, peerOf(socket)));
     });
     return server;

@@ -5,7 +5,16 @@ import { formatReport, runSoak, type Fault } from './soak';
 
 const DEFAULT_MINUTES = 2;
 const DEFAULT_RATE = 100;
-const FAULTS: Fault[] = ['restart', 'garbage', 'pause', 'oversize', 'half-open', 'restart', 'redeploy'];
+const FAULTS: Fault[] = [
+  'restart',
+  'garbage',
+  'pause',
+  'oversize',
+  'half-open',
+  'restart',
+  'redeploy',
+  'hostile',
+];
 
 function argument(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -36,6 +45,12 @@ async function main(): Promise<void> {
   if (refused > 0) {
     console.error(
       `FAIL: nodes of the flow refused ${refused} messages: ${JSON.stringify(report.refusedByNodes)}`,
+    );
+    process.exitCode = 1;
+  }
+  if (report.hostile.delivered < report.hostile.sent || report.hostile.pairDisconnected > 0) {
+    console.error(
+      `FAIL: under the hostile clients the pair got ${report.hostile.delivered}/${report.hostile.sent} through the flow's tak-server`,
     );
     process.exitCode = 1;
   }

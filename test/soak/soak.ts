@@ -3,9 +3,11 @@
  * fixed rate while a fault script works on the server side. Every loop is bounded in time and count.
  */
 import { startEmbeddedRed, type EmbeddedRed } from '../helpers/embedded-red';
+import { freePort } from '../helpers/ports';
 import { FaultServer } from './fault-server';
+import { hostileClients } from './hostile-clients';
 
-export type Fault = 'restart' | 'pause' | 'garbage' | 'oversize' | 'half-open' | 'redeploy';
+export type Fault = 'restart' | 'pause' | 'garbage' | 'oversize' | 'half-open' | 'redeploy' | 'hostile';
 
 export interface SoakOptions {
   /** How long events are offered. */
@@ -44,6 +46,13 @@ export interface SoakReport {
   /** Errors a node of the flow raised (a Catch node saw them), by node type: each is a message refused. */
   refusedByNodes: Record<string, number>;
   receiverParseErrors: Record<string, number>;
+  /** The 'hostile' fault: SA a well-behaved pair sent through the flow's tak-server under attack, and got. */
+  hostile: {
+    sent: number;
+    delivered: number;
+    pairDisconnected: number;
+    serverErrors: Record<string, number>;
+  };
   reconnects: number;
   faultsApplied: Record<string, number>;
   heapStartMb: number;
@@ -79,7 +88,7 @@ interface ConfigNode {
   connection?: { current?: LiveClient };
 }
 
-function flow(port: number, queueSize: number): Array<Record<string, unknown>> {
+function flow(port: number, queueSize: number, takServerPort: number): Array<Record<string, unknown>> {
   const config = (id: string, uid: string, extra: Record<string, unknown> = {}) => ({
     id,
     type: 'tak-config',
@@ -97,6 +106,29 @@ function flow(port: number, queueSize: number): Array<Record<string, unknown>> {
   });
   return [
     { id: 'tab', type: 'tab', label: 'soak' },
+    // The flow's own TAK server, attacked by the 'hostile' fault; wired to two nodes, so every event it
+    // passes on is deep-copied by Node-RED as in a user's flow.
+    {
+      id: 'srv',
+      type: 'tak-server',
+      z: 'tab',
+      x: 100,
+      y: 400,
+      host: '127.0.0.1',
+      port: takServerPort,
+      wires: [['srv-a', 'srv-b']],
+    },
+    {
+      id: 'srv-a',
+      type: 'function',
+      z: 'tab',
+      x: 300,
+      y: 400,
+      func: "if (msg.topic === 'metrics') global.get('srvMetrics')(msg); return null;",
+      outputs: 0,
+      wires: [],
+    },
+    { id: 'srv-b', type: 'function', z: 'tab', x: 300, y: 440, func: 'return null;', outputs: 0, wires: [] },
     config('cfg-out', 'soak-sender'),
     config('cfg-in', 'soak-receiver', { maxEventKb: RECEIVER_MAX_EVENT_KB }),
     { id: 'build', type: 'cot-build', z: 'tab', x: 100, y: 100, wires: [['send']] },
@@ -164,10 +196,32 @@ function counters(red: EmbeddedRed, id: string): ClientCounters {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Where the flow's tak-server's metrics output goes: the function waiting for it, if any. */
+let metricsWaiter: ((payload: { errors?: Record<string, number> }) => void) | undefined;
+const srvMetrics = (msg: { payload: { errors?: Record<string, number> } }): void =>
+  metricsWaiter?.(msg.payload);
+
+/** The flow's tak-server's refusals by code, from its metrics output. */
+async function takServerErrors(red: EmbeddedRed): Promise<Record<string, number>> {
+  const node = red.nodes.getNode('srv');
+  if (!node) return {};
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({}), 2_000);
+    metricsWaiter = (payload) => {
+      clearTimeout(timer);
+      metricsWaiter = undefined;
+      resolve(payload.errors ?? {});
+    };
+    node.receive({ topic: 'metrics' });
+  });
+}
+
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const log = options.log ?? (() => undefined);
   const server = new FaultServer();
   await server.start();
+  const takServerPort = await freePort();
+  const hostile = { sent: 0, delivered: 0, pairDisconnected: 0, serverErrors: {} as Record<string, number> };
   const sentAt = new Map<number, number>();
   const arrived = new Set<number>();
   const latencies: number[] = [];
@@ -193,7 +247,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const type = msg.error?.source?.type ?? 'unknown';
     refusedByNodes[type] = (refusedByNodes[type] ?? 0) + 1;
   };
-  const red = await startEmbeddedRed({ globals: { sink, caught } });
+  const red = await startEmbeddedRed({ globals: { sink, caught, srvMetrics } });
   // Clients a redeploy replaced: read after they stopped, so what they dropped on the way out counts.
   // A redeploy with the same settings hands the client over, so the same one may be seen again: a set.
   const retiredSenders = new Set<LiveClient>();
@@ -224,7 +278,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   }, HEAP_SAMPLE_MS);
 
   try {
-    await red.deploy(flow(server.port, options.queueSize));
+    await red.deploy(flow(server.port, options.queueSize, takServerPort));
     const started = performance.now();
     let offered = 0;
     const maxOffers = Math.ceil((options.durationMs / 1000) * options.rate);
@@ -279,10 +333,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         case 'half-open':
           server.silenceAll();
           break;
+        case 'hostile': {
+          const result = await hostileClients(takServerPort, options.outageMs);
+          hostile.sent += result.sent;
+          hostile.delivered += result.delivered;
+          if (result.pairDisconnected) hostile.pairDisconnected += 1;
+          break;
+        }
         case 'redeploy': {
           const sender = client(red, 'cfg-out');
           const receiver = client(red, 'cfg-in');
-          await red.deploy(flow(server.port, options.queueSize));
+          await red.deploy(flow(server.port, options.queueSize, takServerPort));
           if (sender) retiredSenders.add(sender);
           for (const old of [sender, receiver]) if (old) retiredClients.add(old);
           break;
@@ -301,6 +362,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const seconds = (performance.now() - started) / 1000;
     const { offered: accepted, dropped, droppedWritten } = sending();
     const reconnected = reconnects(); // before the flow is cleared below, while its clients are there
+    hostile.serverErrors = await takServerErrors(red);
     latencies.sort((a, b) => a - b);
     const pick = (p: number) =>
       latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
@@ -318,6 +380,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       unaccounted: Math.max(0, accepted - arrived.size - dropped),
       refusedByNodes,
       receiverParseErrors: parseErrors,
+      hostile,
       reconnects: reconnected,
       faultsApplied,
       heapStartMb,
@@ -340,6 +403,7 @@ export function formatReport(report: SoakReport): string[] {
     `lost between nodes while a deploy stopped the flow (before tak-send) ${report.lostBetweenNodes}; refused by nodes ${JSON.stringify(report.refusedByNodes)}`,
     `dropped and counted by the sender (queue full, or left at a redeploy) ${report.dropped}, of which ${report.droppedWritten} had been written before a loss (may have arrived); unaccounted ${report.unaccounted}`,
     `receiver parse errors ${JSON.stringify(report.receiverParseErrors)} (garbage and oversize events the server injected)`,
+    `hostile clients: the pair through the flow's tak-server got ${report.hostile.delivered}/${report.hostile.sent} (${report.hostile.pairDisconnected} times disconnected); its refusals ${JSON.stringify(report.hostile.serverErrors)}`,
     `reconnects ${report.reconnects}; faults ${JSON.stringify(report.faultsApplied)}`,
     `heap ${report.heapStartMb.toFixed(1)} MB at start, ${report.heapMaxMb.toFixed(1)} MB max, ${report.heapEndMb.toFixed(1)} MB at the end`,
     `latency p50 ${report.p50Ms.toFixed(1)} ms, p99 ${report.p99Ms.toFixed(1)} ms; ${report.seconds.toFixed(1)} s`,
