@@ -3,6 +3,8 @@
  */
 export { buildCot, buildCotWithXmlbuilder2, toCotEvent } from './cot/build';
 export { parseCot } from './cot/parse';
+export type { ParseOptions } from './cot/parse';
+export { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT } from './cot/limits';
 export { CotError, CotErrorCode } from './cot/errors';
 export type {
   CotDetail,

@@ -32,6 +32,12 @@ export const CotErrorCode = {
   XML_CHAR: 'ERR_COT_XML_CHAR',
   /** The XML uses the same name for an attribute and a child element, which the JSON model cannot hold apart. */
   MODEL_CONFLICT: 'ERR_COT_MODEL_CONFLICT',
+  /** Elements nest deeper than the depth limit (maxDepth); such a message could not be copied safely. */
+  TOO_DEEP: 'ERR_COT_TOO_DEEP',
+  /** The bytes of an event received are not valid UTF-8 (or, given a string, it holds a lone surrogate). */
+  BAD_UTF8: 'ERR_COT_BAD_UTF8',
+  /** An event received holds a character XML 1.0 cannot carry (NUL, ESC and other controls, U+FFFE, U+FFFF). */
+  BAD_CHAR: 'ERR_COT_BAD_CHAR',
 } as const;
 
 export type CotErrorCode = (typeof CotErrorCode)[keyof typeof CotErrorCode];

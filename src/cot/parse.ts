@@ -8,7 +8,9 @@ import {
 } from './defaults';
 import { parseDecimal } from './decimal';
 import { CotError, CotErrorCode } from './errors';
+import { DEFAULT_MAX_DEPTH, readMaxDepth, tooDeepToRead } from './limits';
 import { PROTOCOL_DETAIL_ELEMENTS, type CotElement, type CotEvent, type CotPoint } from './model';
+import { checkReceivedBytes, checkReceivedString } from './received-text';
 import { parseTime } from './time';
 import { validateEvent } from './validate';
 
@@ -93,9 +95,15 @@ export class EventReader {
   private mayNameText = true;
   /** Reading a tentative frame: anything but exactly one event element ends the reading. */
   private tentative = false;
+  /**
+   * Deepest element level read, `<event>` being 1. Checked as each tag opens, so a deep event is refused
+   * before anything deep is built; sax keeps its open tags in an array, so reading never recurses.
+   */
+  maxDepth: number;
 
-  constructor(mode: 'document' | 'stream' = 'document') {
+  constructor(mode: 'document' | 'stream' = 'document', maxDepth: number = DEFAULT_MAX_DEPTH) {
     this.base = mode === 'stream' ? 1 : 0;
+    this.maxDepth = maxDepth;
     this.startParser();
   }
 
@@ -200,6 +208,7 @@ export class EventReader {
   private open(tag: sax.Tag): void {
     // sax has already put this tag on its stack.
     const depth = this.openTags().length - this.base;
+    if (depth > this.maxDepth) throw tooDeepToRead(this.maxDepth);
     if (this.tentative) this.checkTentative(tag, depth);
     if (depth <= 1) {
       if (depth === 1) this.openRoot(tag);
@@ -404,16 +413,47 @@ function readPoint(attributes: Attributes): CotPoint {
 
 let shared: EventReader | undefined;
 
+export interface ParseOptions {
+  /**
+   * Deepest element nesting accepted, `<event>` being level 1 (default DEFAULT_MAX_DEPTH, at most
+   * MAX_DEPTH_LIMIT); a deeper event is refused with ERR_COT_TOO_DEEP.
+   */
+  maxDepth?: number;
+}
+
 /**
  * Reads one CoT event (an optional XML declaration, then `<event>`) into the canonical model.
  * Lenient where real clients are, strict where the event would be useless; throws a {@link CotError}.
+ * Bytes must be valid UTF-8 and the text hold only characters XML 1.0 can carry (ERR_COT_BAD_UTF8,
+ * ERR_COT_BAD_CHAR), so an event accepted is exactly what was given.
  */
-export function parseCot(xml: string | Buffer): CotEvent {
-  let text = typeof xml === 'string' ? xml : xml.toString('utf8');
-  if (text.charCodeAt(0) === BOM) text = text.slice(1);
+export function parseCot(xml: string | Buffer, options: ParseOptions = {}): CotEvent {
+  const maxDepth = readMaxDepth(options.maxDepth);
+  const decoded = typeof xml === 'string' ? xml : xml.toString('utf8');
+  const textError = (): CotError | undefined =>
+    typeof xml === 'string' ? checkReceivedString(decoded) : checkReceivedBytes(xml, decoded);
+  const text = decoded.charCodeAt(0) === BOM ? decoded.slice(1) : decoded;
   const reader = shared ?? new EventReader();
   shared = undefined; // a throw leaves sax mid-document; the next call gets a fresh reader
-  const event = reader.read(text);
+  reader.maxDepth = maxDepth;
+  let event: CotEvent;
+  try {
+    event = reader.read(text);
+  } catch (error) {
+    throw error instanceof CotError ? readingError(error, textError) : error;
+  }
   shared = reader;
+  const bad = textError();
+  if (bad !== undefined) throw bad;
   return event;
+}
+
+/**
+ * Which of two problems an event is refused for: XML that is not well-formed first (the stream parser
+ * looks for a good event inside such bytes), then text XML cannot carry, then the rest. parseCot and the
+ * stream parser agree on it.
+ */
+export function readingError(error: CotError, textError: () => CotError | undefined): CotError {
+  if (error.code === CotErrorCode.XML) return error;
+  return textError() ?? error;
 }

@@ -1,6 +1,8 @@
-import { CotError } from '../cot/errors';
+import { CotError, CotErrorCode } from '../cot/errors';
 import type { CotEvent } from '../cot/model';
-import { EventReader } from '../cot/parse';
+import { readMaxDepth } from '../cot/limits';
+import { EventReader, readingError } from '../cot/parse';
+import { checkReceivedBytes } from '../cot/received-text';
 import { StreamError, type StreamErrorCode } from './errors';
 import { CotFramer, type FrameKind, type FrameSink } from './framer';
 
@@ -13,6 +15,11 @@ export const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
 export interface StreamParserOptions {
   /** The largest event kept; a bigger one is skipped with ERR_STREAM_OVERSIZE. */
   maxEventBytes?: number;
+  /**
+   * Deepest element nesting accepted, `<event>` being level 1 (default DEFAULT_MAX_DEPTH, at most
+   * MAX_DEPTH_LIMIT); a deeper event is skipped with ERR_COT_TOO_DEEP and the stream goes on.
+   */
+  maxDepth?: number;
   /**
    * @internal Off: cut every event out byte by byte instead of trying the first `</event>` first. The
    * same items come out in the same order, each event from the same push; only an error about a broken
@@ -39,6 +46,8 @@ function previewText(bytes: Buffer): string {
 }
 
 function refused(error: CotError, bytes: Buffer, xml: string): StreamItem {
+  // Text decoded from invalid UTF-8 is not what was received: it is not handed on as if it were.
+  const received = error.code === CotErrorCode.BAD_UTF8 ? undefined : xml;
   return {
     kind: 'error',
     error: new StreamError(
@@ -47,7 +56,7 @@ function refused(error: CotError, bytes: Buffer, xml: string): StreamItem {
       bytes.length,
       previewText(bytes.subarray(0, 80)),
       error,
-      xml,
+      received,
     ),
   };
 }
@@ -59,7 +68,7 @@ function refused(error: CotError, bytes: Buffer, xml: string): StreamItem {
  */
 export class StreamParser {
   private readonly framer: CotFramer;
-  private readonly reader = new EventReader('stream');
+  private readonly reader: EventReader;
   private out: StreamItem[] = [];
 
   constructor(options: StreamParserOptions = {}) {
@@ -67,6 +76,7 @@ export class StreamParser {
     if (!Number.isInteger(maxEventBytes) || maxEventBytes < 64) {
       throw new RangeError(`maxEventBytes is ${maxEventBytes}; give a whole number of bytes, at least 64`);
     }
+    this.reader = new EventReader('stream', readMaxDepth(options.maxDepth));
     const sink: FrameSink = {
       frame: (bytes, kind) => this.onFrame(bytes, kind),
       tentative: (frames) => this.onTentative(frames),
@@ -103,15 +113,24 @@ export class StreamParser {
 
   private onFrame(bytes: Buffer, _kind: FrameKind): boolean {
     const xml = bytes.toString('utf8');
+    let event: CotEvent;
     try {
-      this.out.push({ kind: 'event', event: this.reader.readFrame(xml), xml });
-      return true;
+      event = this.reader.readFrame(xml);
     } catch (error) {
       if (!(error instanceof CotError)) throw error;
-      this.out.push(refused(error, bytes, xml));
+      this.out.push(
+        refused(
+          readingError(error, () => checkReceivedBytes(bytes, xml)),
+          bytes,
+          xml,
+        ),
+      );
       // Only a frame that is not XML at all may hide a good event behind the break.
-      return error.code !== 'ERR_COT_XML';
+      return error.code !== CotErrorCode.XML;
     }
+    const bad = checkReceivedBytes(bytes, xml);
+    this.out.push(bad === undefined ? { kind: 'event', event, xml } : refused(bad, bytes, xml));
+    return true;
   }
 
   private onTentative(frames: Buffer[]): boolean {
@@ -120,12 +139,20 @@ export class StreamParser {
     if (results === undefined) return false;
     for (let k = 0; k < results.length; k++) {
       const result = results[k] as CotEvent | CotError;
+      const bytes = frames[k] as Buffer;
       const xml = xmls[k] as string;
-      this.out.push(
-        result instanceof CotError
-          ? refused(result, frames[k] as Buffer, xml)
-          : { kind: 'event', event: result, xml },
-      );
+      if (result instanceof CotError) {
+        this.out.push(
+          refused(
+            readingError(result, () => checkReceivedBytes(bytes, xml)),
+            bytes,
+            xml,
+          ),
+        );
+        continue;
+      }
+      const bad = checkReceivedBytes(bytes, xml);
+      this.out.push(bad === undefined ? { kind: 'event', event: result, xml } : refused(bad, bytes, xml));
     }
     return true;
   }

@@ -84,8 +84,11 @@ const TRICKS = [
   '<',
   '>',
   '\u0000',
+  '\u001b',
   '\uFEFF',
   '\uFFFE',
+  '\uFFFF',
+  '<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>',
 ];
 
 export type InputKind =
@@ -155,12 +158,17 @@ export function generate(random: Random, corpus: Buffer[], serial: number): Fuzz
     const depth = 1 + int(random, random() < 0.05 ? 50_000 : 2_000);
     const open = '<a x="1">'.repeat(depth);
     const close = random() < 0.5 ? '</a>'.repeat(depth) : '';
+    // Whatever the nested one gives (an event, ERR_COT_TOO_DEEP, a cut-off event), the next one comes out.
+    const after = `good-${serial}-after-nested`;
     return {
       kind: 'nested',
-      bytes: Buffer.from(
-        `<event uid="n" type="a-f-G" ${GOOD_TIMES}><point lat="1" lon="2"/><detail>${open}${close}</detail></event>`,
-      ),
-      mustSee: [],
+      bytes: Buffer.concat([
+        Buffer.from(
+          `<event uid="n" type="a-f-G" ${GOOD_TIMES}><point lat="1" lon="2"/><detail>${open}${close}</detail></event>`,
+        ),
+        goodEvent(after),
+      ]),
+      mustSee: [after],
     };
   }
   if (roll < 0.615) {
