@@ -42,6 +42,7 @@ export {
   SERVER_STREAM_ENDPOINT,
 } from './cot/helpers';
 export type { PresenceOptions, DeleteOptions, ChatOptions, Takv } from './cot/helpers';
+export * from './takproto';
 export { StreamParser, DEFAULT_MAX_EVENT_BYTES } from './stream/stream-parser';
 export type { StreamItem, StreamParserOptions } from './stream/stream-parser';
 export { StreamError, StreamErrorCode } from './stream/errors';

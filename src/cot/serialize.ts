@@ -198,6 +198,25 @@ function writeDetail(detail: CotElement): string {
   return children === '' && text === '' ? `${open}/>` : `${open}>${text}${children}</detail>`;
 }
 
+/**
+ * The XML of the detail children `keep` accepts, in order, each whole (a repeated element as all its
+ * items), preceded by the detail's own text: what TAK Protocol carries in xmlDetail. Attributes of the
+ * detail itself are not written: the caller decides what to do with them.
+ */
+export function serializeDetailContent(detail: CotElement, keep: (name: string) => boolean): string {
+  let out = detail._text === undefined ? '' : escapeText(checkText(detail._text, 'detail'));
+  for (const key in detail) {
+    const value = detail[key];
+    if (key === '_text' || !isChild(value) || !keep(key)) continue;
+    const field = `detail.${key}`;
+    assertXmlName(key, field);
+    forEachChild(value, field, (child, childPath) => {
+      out += writeChild(key, child, childPath);
+    });
+  }
+  return out;
+}
+
 /** Writes a validated event as one line of XML with no declaration. */
 export function serializeEvent(event: CotEvent): string {
   let out = '<event';
