@@ -213,6 +213,21 @@ describe('each detail element goes whole into a typed field or whole into xmlDet
     assert.deepEqual(roundTrip(event(detail)), event(detail));
   });
 
+  it("a decoded model is the caller's: changing it changes nothing decoded later from the same bytes", () => {
+    const bytes = encodeTakMessage(event({ uid: { Droid: 'A' }, link: [{ uid: 'x' }, { uid: 'y' }] }));
+    const first = decodeTakMessage(bytes);
+    ((first.detail?.uid as CotElement).Droid as string) = 'changed';
+    (first.detail?.link as CotElement[]).pop();
+    assert.deepEqual(decodeTakMessage(bytes).detail, {
+      uid: { Droid: 'A' },
+      link: [{ uid: 'x' }, { uid: 'y' }],
+    });
+  });
+
+  it('typed strings follow the XML character rules on the way out: ERR_COT_XML_CHAR', () => {
+    throwsCode(() => encodeTakMessage(event({ contact: { callsign: 'a\u0001' } })), CotErrorCode.XML_CHAR);
+  });
+
   it('an event without detail has no Detail; an empty detail comes back empty', () => {
     assert.equal(wireOf(event()).cotEvent?.detail, undefined);
     assert.deepEqual(roundTrip(event()), event());
@@ -531,6 +546,15 @@ function injectUnknowns(wire: WireTakMessage, unknowns: Buffer): Buffer {
 
 // ------------------------------------------------------------------ agreement with protobufjs reflection
 
+function reflectionRead(bytes: Uint8Array): Record<string, unknown> {
+  return TakMessageType.toObject(TakMessageType.decode(bytes), { longs: Number });
+}
+
+/** What reflection's toObject leaves out: proto3 defaults. */
+function withoutDefaults(wire: WireTakMessage): unknown {
+  return JSON.parse(JSON.stringify(wire, (_key, v: unknown) => (v === 0 || v === '' ? undefined : v)));
+}
+
 describe('our codec and protobufjs reflection over takmessage.proto agree', () => {
   it('on a full event, both ways', () => {
     const model = event({
@@ -543,13 +567,8 @@ describe('our codec and protobufjs reflection over takmessage.proto agree', () =
       remarks: { _text: 'r' },
     });
     const ours = encodeTakMessage({ ...model, access: 'a', qos: 'q', opex: 'o' });
-    const viaReflection = TakMessageType.toObject(TakMessageType.decode(ours), { longs: Number });
-    assert.deepEqual(
-      viaReflection,
-      JSON.parse(
-        JSON.stringify(readTakMessage(ours), (_key, v: unknown) => (v === 0 || v === '' ? undefined : v)),
-      ),
-    );
+    const viaReflection = reflectionRead(ours);
+    assert.deepEqual(viaReflection, withoutDefaults(readTakMessage(ours)));
     const reencoded = TakMessageType.encode(TakMessageType.fromObject(viaReflection)).finish();
     assert.deepEqual(decodeTakMessage(reencoded), decodeTakMessage(ours));
   });
@@ -695,7 +714,10 @@ describe('property: random models', () => {
     fc.assert(
       fc.property(eventArb, (model) => {
         const viaXml = parseCot(buildCot(model));
-        const viaProto = decodeTakMessage(encodeTakMessage(viaXml));
+        const bytes = encodeTakMessage(viaXml);
+        // Our writer's bytes read the same through protobufjs reflection over takmessage.proto.
+        assert.deepEqual(reflectionRead(bytes), withoutDefaults(readTakMessage(bytes)));
+        const viaProto = decodeTakMessage(bytes);
         assert.deepEqual(viaProto, asTakProtoCarries(viaXml));
         // And once more: the decoded model encodes to the same bytes.
         assert.deepEqual(

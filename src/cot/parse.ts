@@ -222,16 +222,26 @@ export class EventReader {
     this.detailOnly = true;
     this.shallowOpens = 0;
     try {
-      this.parser.write(DETAIL_CONTENT_OPEN).write(xml).write(DETAIL_CONTENT_CLOSE).close();
+      if (this.base === 0) {
+        this.parser.write(DETAIL_CONTENT_OPEN).write(xml).write(DETAIL_CONTENT_CLOSE).close();
+      } else {
+        // Inside the stream wrapper the sax parser stays open: no reset per message.
+        this.parser.write(DETAIL_CONTENT_OPEN + xml + DETAIL_CONTENT_CLOSE);
+        if (!this.rootClosed()) throw new NotOneEvent();
+      }
     } catch (error) {
+      // Off before the fresh parser opens its stream wrapper, which would count as content otherwise.
+      this.detailOnly = false;
       this.startParser();
       if (error instanceof NotOneEvent) {
-        throw new CotError(CotErrorCode.XML, 'not well-formed XML: the content closes its <detail>');
+        throw new CotError(
+          CotErrorCode.XML,
+          'not well-formed XML: the content does not stay inside its <detail>',
+        );
       }
       throw error;
-    } finally {
-      this.detailOnly = false;
     }
+    this.detailOnly = false;
     this.applyText();
     return this.detail ?? {};
   }

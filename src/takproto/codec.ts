@@ -6,7 +6,8 @@ import type { CotEvent, CotInput } from '../cot/model';
 import { parseTime } from '../cot/time';
 import { validateEvent } from '../cot/validate';
 import { detailFromWire, detailToWire } from './detail';
-import { readTakMessage, writeTakMessage, type WireCotEvent, type WireTakControl } from './wire';
+import { readTakMessage, type WireCotEvent, type WireTakControl, type WireTakMessage } from './wire';
+import { writeTakMessageInto } from './writer';
 
 /**
  * 9999-12-31T23:59:59.999Z: the last time an ISO 8601 CoT time with a four-digit year can say, so every
@@ -82,14 +83,16 @@ function metresFromWire(value: number): number {
 
 function eventToWire(event: CotEvent): WireCotEvent {
   const p = event.point;
+  const time = timeToWire(event.time, 'time');
   const wire: WireCotEvent = {
     type: event.type,
     access: event.access ?? '',
     qos: event.qos ?? '',
     opex: event.opex ?? '',
     uid: event.uid,
-    sendTime: timeToWire(event.time, 'time'),
-    startTime: timeToWire(event.start, 'start'),
+    sendTime: time,
+    // start is nearly always time: read once.
+    startTime: event.start === event.time ? time : timeToWire(event.start, 'start'),
     staleTime: timeToWire(event.stale, 'stale'),
     how: event.how,
     lat: p.lat,
@@ -126,20 +129,40 @@ function controlToWire(control: TakControl): WireTakControl {
  * fields get their elements when those fit them exactly; every other detail child goes in xmlDetail.
  * Throws a CotError, as buildCot does, or ERR_TAKPROTO_TIME / ERR_TAKPROTO_UNREPRESENTABLE.
  */
-export function encodeTakMessage(input: CotInput, options: TakEncodeOptions = {}): Uint8Array {
+export function encodeTakMessage(input: CotInput, options: TakEncodeOptions = {}): Buffer {
+  return encodeFramed(input, options, bare);
+}
+
+/** A buffer for the message alone. */
+function bare(size: number): Buffer {
+  return Buffer.allocUnsafe(size);
+}
+
+/**
+ * encodeTakMessage written behind a framing header: `header(size)` returns a buffer of the header and
+ * `size` more bytes, the header written; the message fills the rest, with no copy.
+ */
+export function encodeFramed(
+  input: CotInput,
+  options: TakEncodeOptions,
+  header: (size: number) => Buffer,
+): Buffer {
   const event = toCotEvent(input, options.now ?? Date.now());
-  const message = {
+  const message: WireTakMessage = {
     cotEvent: eventToWire(event),
     submissionTime: optionalTime(options.submissionTime, 'submissionTime'),
     creationTime: optionalTime(options.creationTime, 'creationTime'),
-    ...(options.control ? { takControl: controlToWire(options.control) } : {}),
   };
-  return writeTakMessage(message);
+  if (options.control) message.takControl = controlToWire(options.control);
+  return writeTakMessageInto(message, header);
 }
 
 /** A TakMessage with only a TakControl: a mesh device announcing the versions it speaks. */
-export function encodeTakControl(control: TakControl): Uint8Array {
-  return writeTakMessage({ takControl: controlToWire(control), submissionTime: 0, creationTime: 0 });
+export function encodeTakControl(control: TakControl): Buffer {
+  return writeTakMessageInto(
+    { takControl: controlToWire(control), submissionTime: 0, creationTime: 0 },
+    bare,
+  );
 }
 
 function eventFromWire(wire: WireCotEvent, maxDepth: number): CotEvent {
@@ -147,13 +170,14 @@ function eventFromWire(wire: WireCotEvent, maxDepth: number): CotEvent {
     throw new CotError(CotErrorCode.TAKPROTO_MISSING_UID, 'the CotEvent has no uid', 'uid', wire.uid);
   if (wire.type === '')
     throw new CotError(CotErrorCode.TAKPROTO_MISSING_TYPE, 'the CotEvent has no type', 'type', wire.type);
+  const time = timeFromWire(wire.sendTime, 'time');
   const event: CotEvent = {
     version: COT_VERSION,
     uid: wire.uid,
     type: wire.type,
     how: wire.how === '' ? DEFAULT_HOW : wire.how,
-    time: timeFromWire(wire.sendTime, 'time'),
-    start: timeFromWire(wire.startTime, 'start'),
+    time,
+    start: wire.startTime === wire.sendTime ? time : timeFromWire(wire.startTime, 'start'),
     stale: timeFromWire(wire.staleTime, 'stale'),
     point: {
       lat: wire.lat,

@@ -3,6 +3,7 @@ import { formatNumber } from '../cot/format';
 import { EventReader } from '../cot/parse';
 import type { CotElement } from '../cot/model';
 import { serializeDetailContent } from '../cot/serialize';
+import { assertXmlChars } from '../cot/xml-text';
 import type { WireDetail, WireTrack } from './wire';
 
 /*
@@ -20,13 +21,19 @@ function stringFields<K extends string>(value: unknown, names: readonly K[]): St
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const element = value as CotElement;
   const out = {} as StringFields<K>;
-  for (const name of names) out[name] = '';
-  for (const key in element) {
-    const v = element[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'string' || v === '' || !(names as readonly string[]).includes(key)) return undefined;
-    out[key as K] = v;
+  let found = 0;
+  for (const name of names) {
+    const v = element[name];
+    if (v === undefined) out[name] = '';
+    else if (typeof v !== 'string' || v === '') return undefined;
+    else {
+      assertXmlChars(v, `detail.${name}`);
+      out[name] = v;
+      found++;
+    }
   }
+  // Any other attribute (or text, or a child) and the element cannot travel typed.
+  for (const key in element) if (element[key] !== undefined && --found < 0) return undefined;
   return out;
 }
 
@@ -158,9 +165,37 @@ function attributes<K extends string>(fields: StringFields<K>, names: readonly K
 
 let reader: EventReader | undefined;
 
+/**
+ * Devices repeat the same xmlDetail message after message (an SA event's `<uid Droid>` and remarks), and
+ * reading it with sax is most of a decode: the last few contents read are kept, with the depth limit
+ * they were read under, and handed out as copies (a model is the caller's to change).
+ */
+const CACHE_ENTRIES = 256; // a few hundred devices' SA details at most: bounded, and cleared when full
+const CACHE_MAX_CHARS = 1024; // longer contents are rare (drawings, routes) and read each time
+const cache = new Map<string, CotElement>();
+let cacheDepth = 0;
+
+/** A copy of read content: plain objects, arrays and strings only. */
+function copyContent(element: CotElement): CotElement {
+  const copy: CotElement = {};
+  for (const key in element) {
+    const value = element[key];
+    if (typeof value !== 'object') copy[key] = value;
+    else if (Array.isArray(value)) copy[key] = value.map(copyContent);
+    else copy[key] = copyContent(value);
+  }
+  return copy;
+}
+
 /** xmlDetail read with the event reader (same XML rules and depth limit as an event's detail). */
 function readXmlDetail(xml: string, maxDepth: number): CotElement {
-  const r = reader ?? new EventReader();
+  if (maxDepth !== cacheDepth) {
+    cache.clear();
+    cacheDepth = maxDepth;
+  }
+  const cached = cache.get(xml);
+  if (cached !== undefined) return copyContent(cached);
+  const r = reader ?? new EventReader('stream');
   reader = undefined; // a throw may leave it mid-document: the next call gets a fresh one
   r.maxDepth = maxDepth;
   let content: CotElement;
@@ -177,6 +212,10 @@ function readXmlDetail(xml: string, maxDepth: number): CotElement {
     throw error;
   }
   reader = r;
+  if (xml.length <= CACHE_MAX_CHARS) {
+    if (cache.size >= CACHE_ENTRIES) cache.clear();
+    cache.set(xml, copyContent(content));
+  }
   return content;
 }
 

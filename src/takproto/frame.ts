@@ -29,9 +29,8 @@ function varintLength(value: number): number {
   return n;
 }
 
-/** A stream frame around one TakMessage. */
-export function frameStream(message: Uint8Array): Buffer {
-  const length = message.length;
+/** A buffer for a stream frame of a `length`-byte message, its header written. */
+export function streamHeader(length: number): Buffer {
   const header = 1 + varintLength(length);
   const frame = Buffer.allocUnsafe(header + length);
   frame[0] = TAKPROTO_MAGIC;
@@ -42,16 +41,28 @@ export function frameStream(message: Uint8Array): Buffer {
     value = Math.floor(value / 128);
   }
   frame[at] = value;
-  frame.set(message, header);
+  return frame;
+}
+
+/** A buffer for a mesh datagram of a `length`-byte message, its header written. */
+export function meshHeader(length: number): Buffer {
+  const frame = Buffer.allocUnsafe(MESH_HEADER_BYTES + length);
+  frame[0] = TAKPROTO_MAGIC;
+  frame[1] = TAKPROTO_MESH_VERSION;
+  frame[2] = TAKPROTO_MAGIC;
+  return frame;
+}
+
+/** A stream frame around one TakMessage. */
+export function frameStream(message: Uint8Array): Buffer {
+  const frame = streamHeader(message.length);
+  frame.set(message, frame.length - message.length);
   return frame;
 }
 
 /** A mesh datagram around one TakMessage. */
 export function frameMesh(message: Uint8Array): Buffer {
-  const frame = Buffer.allocUnsafe(MESH_HEADER_BYTES + message.length);
-  frame[0] = TAKPROTO_MAGIC;
-  frame[1] = TAKPROTO_MESH_VERSION;
-  frame[2] = TAKPROTO_MAGIC;
+  const frame = meshHeader(message.length);
   frame.set(message, MESH_HEADER_BYTES);
   return frame;
 }

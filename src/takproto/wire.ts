@@ -1,12 +1,13 @@
-import { Reader, Writer } from 'protobufjs/minimal';
+import { Reader } from 'protobufjs/minimal';
 import { CotError, CotErrorCode } from '../cot/errors';
 import { checkReceivedBytes } from '../cot/received-text';
 
 /*
- * TakMessage on the wire, field for field as in takmessage.proto: written by hand against protobufjs's
- * Reader and Writer (no reflection, no schema loaded at run time, no generated code to keep in step).
- * protobufjs reads and writes the wire primitives; this file adds what the protocol needs beyond them:
- * uint64 times as plain numbers (no Long, no BigInt), field wire types checked, strings checked as text.
+ * TakMessage on the wire, field for field as in takmessage.proto. Reading is written by hand against
+ * protobufjs's Reader (no reflection, no schema loaded at run time, no generated code to keep in step):
+ * protobufjs reads the wire primitives; this file adds what the protocol needs beyond them: uint64 times
+ * as plain numbers (no Long, no BigInt), field wire types checked, strings checked as text. Writing is in
+ * writer.ts.
  */
 
 /** Protobuf wire types. */
@@ -153,16 +154,31 @@ function readUint32(r: Reader): number {
   return value === Infinity ? 0 : value % 0x100000000;
 }
 
-/** A string field as text XML can carry: valid UTF-8 without the controls XML 1.0 excludes. */
+/** Buffer's own slicing decoders: what toString() ends up calling, without its argument handling. */
+interface FastSlices {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/**
+ * A string field as text XML can carry: valid UTF-8 without the controls XML 1.0 excludes. Nearly every
+ * string on the wire is printable ASCII, which one pass over the bytes proves and latin1 decodes as is.
+ */
 function readString(r: Reader): string {
   const length = r.uint32();
   const start = r.pos;
-  const end = start + length;
   if (length > r.len - start) throw truncated();
+  const end = start + length;
   r.pos = end;
-  if (length === 0) return '';
-  const buf = r.buf as Buffer;
-  const text = buf.toString('utf8', start, end);
+  const buf = r.buf;
+  let k = start;
+  for (; k < end; k++) {
+    const b = buf[k] as number;
+    if (b > 0x7e || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) break;
+  }
+  const slices = buf as unknown as FastSlices;
+  if (k === end) return slices.latin1Slice(start, end);
+  const text = slices.utf8Slice(start, end);
   const bad = checkReceivedBytes(buf.subarray(start, end), text);
   if (bad !== undefined) throw bad;
   return text;
@@ -176,14 +192,15 @@ function messageEnd(r: Reader): number {
 }
 
 /**
- * Skips a field this schema does not know (a newer writer's), or refuses a known field of the wrong wire
- * type: reading it as its declared type would make up a value from bytes that mean something else.
+ * Skips a field this schema does not know (a newer writer's), or refuses a known field (number up to
+ * `lastKnown`) of the wrong wire type: reading it as its declared type would make up a value from bytes
+ * that mean something else.
  */
-function skipField(r: Reader, tag: number, known: boolean, where: string): void {
+function skipField(r: Reader, tag: number, lastKnown: number, where: string): void {
   const field = tag >>> 3;
   const wireType = tag & 7;
   if (field === 0) throw notTakMessage(`${where} holds field number 0`);
-  if (known) throw notTakMessage(`${where} field ${field} has wire type ${wireType}`);
+  if (field <= lastKnown) throw notTakMessage(`${where} field ${field} has wire type ${wireType}`);
   if (wireType === VARINT) skipVarint(r);
   else if (wireType === LENGTH_DELIMITED) r.pos = messageEnd(r);
   else if (wireType === FIXED64 || wireType === FIXED32 || wireType === START_GROUP)
@@ -191,129 +208,119 @@ function skipField(r: Reader, tag: number, known: boolean, where: string): void 
   else throw notTakMessage(`${where} field ${field} has wire type ${wireType}`);
 }
 
-/** Reads fields up to `end`: `read` takes a tag and returns false when it does not know the field number. */
-function readFields(
-  r: Reader,
-  end: number,
-  where: string,
-  read: (field: number, wireType: number) => boolean | 'known',
-): void {
-  const len = r.len;
+/** Enters an embedded message: the reader stops at its end. Returns the outer end, for leave(). */
+function enter(r: Reader): number {
+  const end = messageEnd(r);
+  const outer = r.len;
   r.len = end;
-  while (r.pos < end) {
+  return outer;
+}
+
+/** Leaves an embedded message, which must end exactly where its length said. */
+function leave(r: Reader, outer: number): void {
+  if (r.pos !== r.len) throw truncated();
+  r.len = outer;
+}
+
+/** Tags: field number << 3 | wire type. */
+const TAG_1_LEN = 0x0a;
+const TAG_2_LEN = 0x12;
+const TAG_3_LEN = 0x1a;
+const TAG_4_LEN = 0x22;
+
+function readPair(r: Reader, where: string): [string, string] {
+  const pair: [string, string] = ['', ''];
+  const outer = enter(r);
+  while (r.pos < r.len) {
     const tag = r.uint32();
-    const result = read(tag >>> 3, tag & 7);
-    if (result !== true) skipField(r, tag, result === 'known', where);
+    if (tag === TAG_1_LEN) pair[0] = readString(r);
+    else if (tag === TAG_2_LEN) pair[1] = readString(r);
+    else skipField(r, tag, 2, where);
   }
-  if (r.pos !== end) throw truncated();
-  r.len = len;
+  leave(r, outer);
+  return pair;
 }
 
-/** `known` when the field number is this one's but the wire type is not `wanted`. */
-function is(wireType: number, wanted: number): boolean | 'known' {
-  return wireType === wanted ? true : 'known';
+function readTakv(r: Reader): WireTakv {
+  const takv: WireTakv = { device: '', platform: '', os: '', version: '' };
+  const outer = enter(r);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag === TAG_1_LEN) takv.device = readString(r);
+    else if (tag === TAG_2_LEN) takv.platform = readString(r);
+    else if (tag === TAG_3_LEN) takv.os = readString(r);
+    else if (tag === TAG_4_LEN) takv.version = readString(r);
+    else skipField(r, tag, 4, 'Takv');
+  }
+  leave(r, outer);
+  return takv;
 }
-
-function readStrings<T extends object>(r: Reader, into: T, names: ReadonlyArray<keyof T>, where: string): T {
-  readFields(r, messageEnd(r), where, (field, wireType) => {
-    const name = names[field - 1];
-    if (name === undefined) return false;
-    const ok = is(wireType, LENGTH_DELIMITED);
-    if (ok === true) (into as Record<keyof T, string>)[name] = readString(r);
-    return ok;
-  });
-  return into;
-}
-
-const CONTACT_FIELDS = ['endpoint', 'callsign'] as const;
-const GROUP_FIELDS = ['name', 'role'] as const;
-const PRECISION_FIELDS = ['geopointsrc', 'altsrc'] as const;
-const TAKV_FIELDS = ['device', 'platform', 'os', 'version'] as const;
 
 function readStatus(r: Reader): WireStatus {
   const status: WireStatus = { battery: 0 };
-  readFields(r, messageEnd(r), 'Status', (field, wireType) => {
-    if (field !== 1) return false;
-    const ok = is(wireType, VARINT);
-    if (ok === true) status.battery = readUint32(r);
-    return ok;
-  });
+  const outer = enter(r);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag === 0x08) status.battery = readUint32(r);
+    else skipField(r, tag, 1, 'Status');
+  }
+  leave(r, outer);
   return status;
 }
 
 function readTrack(r: Reader): WireTrack {
   const track: WireTrack = { speed: 0, course: 0 };
-  readFields(r, messageEnd(r), 'Track', (field, wireType) => {
-    if (field !== 1 && field !== 2) return false;
-    const ok = is(wireType, FIXED64);
-    if (ok === true) {
-      if (field === 1) track.speed = r.double();
-      else track.course = r.double();
-    }
-    return ok;
-  });
+  const outer = enter(r);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag === 0x09) track.speed = r.double();
+    else if (tag === 0x11) track.course = r.double();
+    else skipField(r, tag, 2, 'Track');
+  }
+  leave(r, outer);
   return track;
 }
 
 function readDetail(r: Reader): WireDetail {
   const detail: WireDetail = { xmlDetail: '' };
-  readFields(r, messageEnd(r), 'Detail', (field, wireType) => {
-    if (field < 1 || field > 7) return false;
-    const ok = is(wireType, LENGTH_DELIMITED);
-    if (ok !== true) return ok;
-    switch (field) {
-      case 1:
+  const outer = enter(r);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    switch (tag) {
+      case TAG_1_LEN:
         detail.xmlDetail = readString(r);
         break;
-      case 2:
-        detail.contact = readStrings(r, { endpoint: '', callsign: '' }, CONTACT_FIELDS, 'Contact');
+      case TAG_2_LEN: {
+        const [endpoint, callsign] = readPair(r, 'Contact');
+        detail.contact = { endpoint, callsign };
         break;
-      case 3:
-        detail.group = readStrings(r, { name: '', role: '' }, GROUP_FIELDS, 'Group');
+      }
+      case TAG_3_LEN: {
+        const [name, role] = readPair(r, 'Group');
+        detail.group = { name, role };
         break;
-      case 4:
-        detail.precisionLocation = readStrings(
-          r,
-          { geopointsrc: '', altsrc: '' },
-          PRECISION_FIELDS,
-          'PrecisionLocation',
-        );
+      }
+      case TAG_4_LEN: {
+        const [geopointsrc, altsrc] = readPair(r, 'PrecisionLocation');
+        detail.precisionLocation = { geopointsrc, altsrc };
         break;
-      case 5:
+      }
+      case 0x2a:
         detail.status = readStatus(r);
         break;
-      case 6:
-        detail.takv = readStrings(r, { device: '', platform: '', os: '', version: '' }, TAKV_FIELDS, 'Takv');
+      case 0x32:
+        detail.takv = readTakv(r);
+        break;
+      case 0x3a:
+        detail.track = readTrack(r);
         break;
       default:
-        detail.track = readTrack(r);
+        skipField(r, tag, 7, 'Detail');
     }
-    return true;
-  });
+  }
+  leave(r, outer);
   return detail;
 }
-
-/** CotEvent string fields by number (1-5, 9). */
-const EVENT_STRINGS: Record<number, 'type' | 'access' | 'qos' | 'opex' | 'uid' | 'how'> = {
-  1: 'type',
-  2: 'access',
-  3: 'qos',
-  4: 'opex',
-  5: 'uid',
-  9: 'how',
-};
-const EVENT_TIMES: Record<number, 'sendTime' | 'startTime' | 'staleTime'> = {
-  6: 'sendTime',
-  7: 'startTime',
-  8: 'staleTime',
-};
-const EVENT_DOUBLES: Record<number, 'lat' | 'lon' | 'hae' | 'ce' | 'le'> = {
-  10: 'lat',
-  11: 'lon',
-  12: 'hae',
-  13: 'ce',
-  14: 'le',
-};
 
 function readCotEvent(r: Reader): WireCotEvent {
   const event: WireCotEvent = {
@@ -332,51 +339,74 @@ function readCotEvent(r: Reader): WireCotEvent {
     ce: 0,
     le: 0,
   };
-  readFields(r, messageEnd(r), 'CotEvent', (field, wireType) => {
-    if (field === 0) return false;
-    if (field <= 5 || field === 9) {
-      const ok = is(wireType, LENGTH_DELIMITED);
-      if (ok === true) event[EVENT_STRINGS[field] as 'type'] = readString(r);
-      return ok;
+  const outer = enter(r);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    switch (tag) {
+      case TAG_1_LEN:
+        event.type = readString(r);
+        break;
+      case TAG_2_LEN:
+        event.access = readString(r);
+        break;
+      case TAG_3_LEN:
+        event.qos = readString(r);
+        break;
+      case TAG_4_LEN:
+        event.opex = readString(r);
+        break;
+      case 0x2a:
+        event.uid = readString(r);
+        break;
+      case 0x30:
+        event.sendTime = readUint64(r);
+        break;
+      case 0x38:
+        event.startTime = readUint64(r);
+        break;
+      case 0x40:
+        event.staleTime = readUint64(r);
+        break;
+      case 0x4a:
+        event.how = readString(r);
+        break;
+      case 0x51:
+        event.lat = r.double();
+        break;
+      case 0x59:
+        event.lon = r.double();
+        break;
+      case 0x61:
+        event.hae = r.double();
+        break;
+      case 0x69:
+        event.ce = r.double();
+        break;
+      case 0x71:
+        event.le = r.double();
+        break;
+      case 0x7a:
+        event.detail = readDetail(r);
+        break;
+      default:
+        skipField(r, tag, 15, 'CotEvent');
     }
-    if (field <= 8) {
-      const ok = is(wireType, VARINT);
-      if (ok === true) event[EVENT_TIMES[field] as 'sendTime'] = readUint64(r);
-      return ok;
-    }
-    if (field <= 14) {
-      const ok = is(wireType, FIXED64);
-      if (ok === true) event[EVENT_DOUBLES[field] as 'lat'] = r.double();
-      return ok;
-    }
-    if (field === 15) {
-      const ok = is(wireType, LENGTH_DELIMITED);
-      if (ok === true) event.detail = readDetail(r);
-      return ok;
-    }
-    return false;
-  });
+  }
+  leave(r, outer);
   return event;
 }
 
 function readTakControl(r: Reader): WireTakControl {
   const control: WireTakControl = { minProtoVersion: 0, maxProtoVersion: 0, contactUid: '' };
-  readFields(r, messageEnd(r), 'TakControl', (field, wireType) => {
-    if (field === 1 || field === 2) {
-      const ok = is(wireType, VARINT);
-      if (ok === true) {
-        if (field === 1) control.minProtoVersion = readUint32(r);
-        else control.maxProtoVersion = readUint32(r);
-      }
-      return ok;
-    }
-    if (field === 3) {
-      const ok = is(wireType, LENGTH_DELIMITED);
-      if (ok === true) control.contactUid = readString(r);
-      return ok;
-    }
-    return false;
-  });
+  const outer = enter(r);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag === 0x08) control.minProtoVersion = readUint32(r);
+    else if (tag === 0x10) control.maxProtoVersion = readUint32(r);
+    else if (tag === TAG_3_LEN) control.contactUid = readString(r);
+    else skipField(r, tag, 3, 'TakControl');
+  }
+  leave(r, outer);
   return control;
 }
 
@@ -389,122 +419,16 @@ export function readTakMessage(bytes: Uint8Array): WireTakMessage {
   const message: WireTakMessage = { submissionTime: 0, creationTime: 0 };
   const r = Reader.create(asBuffer(bytes));
   try {
-    readFields(r, r.len, 'TakMessage', (field, wireType) => {
-      if (field === 1 || field === 2) {
-        const ok = is(wireType, LENGTH_DELIMITED);
-        if (ok === true) {
-          if (field === 1) message.takControl = readTakControl(r);
-          else message.cotEvent = readCotEvent(r);
-        }
-        return ok;
-      }
-      if (field === 3 || field === 4) {
-        const ok = is(wireType, VARINT);
-        if (ok === true) {
-          if (field === 3) message.submissionTime = readUint64(r);
-          else message.creationTime = readUint64(r);
-        }
-        return ok;
-      }
-      return false;
-    });
+    while (r.pos < r.len) {
+      const tag = r.uint32();
+      if (tag === TAG_1_LEN) message.takControl = readTakControl(r);
+      else if (tag === TAG_2_LEN) message.cotEvent = readCotEvent(r);
+      else if (tag === 0x18) message.submissionTime = readUint64(r);
+      else if (tag === 0x20) message.creationTime = readUint64(r);
+      else skipField(r, tag, 4, 'TakMessage');
+    }
   } catch (error) {
     throw fromLibraryError(error);
   }
   return message;
-}
-
-// ---------------------------------------------------------------- writing
-
-function key(field: number, wireType: number): number {
-  return ((field << 3) | wireType) >>> 0;
-}
-
-/** proto3: a field at its default value is not written. */
-function writeString(w: Writer, field: number, value: string): void {
-  if (value !== '') w.uint32(key(field, LENGTH_DELIMITED)).string(value);
-}
-
-function writeDouble(w: Writer, field: number, value: number): void {
-  // -0 is written: it is not the default to a reader that keeps its sign.
-  if (value !== 0 || Object.is(value, -0)) w.uint32(key(field, FIXED64)).double(value);
-}
-
-function writeVarint(w: Writer, field: number, value: number): void {
-  if (value !== 0) w.uint32(key(field, VARINT)).uint64(value);
-}
-
-/** An embedded message, written even when empty: its presence is meaningful (an element with no attributes). */
-function writeMessage(w: Writer, field: number, body: () => void): void {
-  w.uint32(key(field, LENGTH_DELIMITED)).fork();
-  body();
-  w.ldelim();
-}
-
-function writeDetail(w: Writer, d: WireDetail): void {
-  writeString(w, 1, d.xmlDetail);
-  const { contact, group, precisionLocation: precision, status, takv, track } = d;
-  if (contact)
-    writeMessage(w, 2, () => {
-      writeString(w, 1, contact.endpoint);
-      writeString(w, 2, contact.callsign);
-    });
-  if (group)
-    writeMessage(w, 3, () => {
-      writeString(w, 1, group.name);
-      writeString(w, 2, group.role);
-    });
-  if (precision)
-    writeMessage(w, 4, () => {
-      writeString(w, 1, precision.geopointsrc);
-      writeString(w, 2, precision.altsrc);
-    });
-  if (status) writeMessage(w, 5, () => writeVarint(w, 1, status.battery));
-  if (takv)
-    writeMessage(w, 6, () => {
-      writeString(w, 1, takv.device);
-      writeString(w, 2, takv.platform);
-      writeString(w, 3, takv.os);
-      writeString(w, 4, takv.version);
-    });
-  if (track)
-    writeMessage(w, 7, () => {
-      writeDouble(w, 1, track.speed);
-      writeDouble(w, 2, track.course);
-    });
-}
-
-function writeCotEvent(w: Writer, e: WireCotEvent): void {
-  writeString(w, 1, e.type);
-  writeString(w, 2, e.access);
-  writeString(w, 3, e.qos);
-  writeString(w, 4, e.opex);
-  writeString(w, 5, e.uid);
-  writeVarint(w, 6, e.sendTime);
-  writeVarint(w, 7, e.startTime);
-  writeVarint(w, 8, e.staleTime);
-  writeString(w, 9, e.how);
-  writeDouble(w, 10, e.lat);
-  writeDouble(w, 11, e.lon);
-  writeDouble(w, 12, e.hae);
-  writeDouble(w, 13, e.ce);
-  writeDouble(w, 14, e.le);
-  const detail = e.detail;
-  if (detail) writeMessage(w, 15, () => writeDetail(w, detail));
-}
-
-/** The bytes of one TakMessage. Times must be whole numbers from 0 to 2^53 - 1 (checked by the caller). */
-export function writeTakMessage(message: WireTakMessage): Uint8Array {
-  const w = Writer.create();
-  const { takControl: control, cotEvent: event } = message;
-  if (control)
-    writeMessage(w, 1, () => {
-      writeVarint(w, 1, control.minProtoVersion);
-      writeVarint(w, 2, control.maxProtoVersion);
-      writeString(w, 3, control.contactUid);
-    });
-  if (event) writeMessage(w, 2, () => writeCotEvent(w, event));
-  writeVarint(w, 3, message.submissionTime);
-  writeVarint(w, 4, message.creationTime);
-  return w.finish();
 }
