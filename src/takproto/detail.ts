@@ -99,10 +99,29 @@ export const TYPED_DETAIL_ELEMENTS = [
   'track',
 ] as const;
 
+/** Whether the detail child `name` went into its typed field. */
+function travelsTyped(name: string, wire: WireDetail): boolean {
+  switch (name) {
+    case 'contact':
+      return wire.contact !== undefined;
+    case '__group':
+      return wire.group !== undefined;
+    case 'precisionlocation':
+      return wire.precisionLocation !== undefined;
+    case 'status':
+      return wire.status !== undefined;
+    case 'takv':
+      return wire.takv !== undefined;
+    case 'track':
+      return wire.track !== undefined;
+    default:
+      return false;
+  }
+}
+
 /** The Detail message for a model's detail. Throws when the detail has attributes of its own. */
 export function detailToWire(detail: CotElement): WireDetail {
   const wire: WireDetail = { xmlDetail: '' };
-  const typed = new Set<string>();
   for (const key in detail) {
     const value = detail[key];
     if (value === undefined || key === '_text') continue;
@@ -118,31 +137,25 @@ export function detailToWire(detail: CotElement): WireDetail {
     switch (key) {
       case 'contact':
         wire.contact = stringFields(value, CONTACT);
-        if (wire.contact) typed.add(key);
         break;
       case '__group':
         wire.group = stringFields(value, GROUP);
-        if (wire.group) typed.add(key);
         break;
       case 'precisionlocation':
         wire.precisionLocation = stringFields(value, PRECISION);
-        if (wire.precisionLocation) typed.add(key);
         break;
       case 'status': {
         const battery = batteryOf(value);
         if (battery !== undefined) {
           wire.status = { battery };
-          typed.add(key);
         }
         break;
       }
       case 'takv':
         wire.takv = stringFields(value, TAKV);
-        if (wire.takv) typed.add(key);
         break;
       case 'track':
         wire.track = trackOf(value);
-        if (wire.track) typed.add(key);
         break;
       default:
     }
@@ -152,7 +165,7 @@ export function detailToWire(detail: CotElement): WireDetail {
   if (wire.precisionLocation === undefined) delete wire.precisionLocation;
   if (wire.takv === undefined) delete wire.takv;
   if (wire.track === undefined) delete wire.track;
-  wire.xmlDetail = serializeDetailContent(detail, (name) => !typed.has(name));
+  wire.xmlDetail = serializeDetailContent(detail, (name) => !travelsTyped(name, wire));
   return wire;
 }
 
