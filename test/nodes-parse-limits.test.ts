@@ -7,7 +7,13 @@ import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { CotEvent, ServerMetrics } from '../src/index';
+import {
+  MAX_DEPTH_LIMIT,
+  StreamParser,
+  type CotElement,
+  type CotEvent,
+  type ServerMetrics,
+} from '../src/index';
 import cotParse from '../src/nodes/cot-parse';
 import takServer from '../src/nodes/tak-server';
 import { eventWith, nestedEvent } from './helpers/limits';
@@ -18,6 +24,31 @@ import { ev } from './helpers/stream';
 type Msg = Record<string, unknown>;
 
 const DEEP = 10_000;
+
+/** Node-RED's own deep copy, the one a msg goes through when a wire splits (no typings are published). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeRedUtil = require('@node-red/util') as { util: { cloneMessage<M>(msg: M): M } };
+
+/** An event whose every level below detail is a repeated element (two siblings): the model's deepest shape. */
+function repeatedEvent(levels: number): string {
+  let inner = '<leaf/>';
+  for (let level = levels; level > 3; level--) inner = `<r>${inner}</r><r/>`;
+  return ev('repeated', inner);
+}
+
+/** JS object levels of a value, arrays counted: what a recursive copy descends through. */
+function objectDepth(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, objectDepth(child));
+  return deepest + 1;
+}
+
+function nestRepeated(levels: number): CotElement {
+  let element: CotElement = { leaf: 'x' };
+  for (let k = 0; k < levels; k++) element = { r: [element, {}] };
+  return element;
+}
 
 /** Everything a node logs at any level, as text. */
 function logged(node: EventEmitter): string[] {
@@ -42,6 +73,22 @@ async function connect(port: number): Promise<net.Socket> {
   });
   return socket;
 }
+
+describe("Node-RED's cloneMessage and the highest maxDepth", () => {
+  it('copies a msg holding an event at MAX_DEPTH_LIMIT in its deepest shape, and one three times deeper', () => {
+    const items = new StreamParser({ maxDepth: MAX_DEPTH_LIMIT }).push(
+      Buffer.from(repeatedEvent(MAX_DEPTH_LIMIT)),
+    );
+    const parsed = items[0];
+    assert.ok(parsed?.kind === 'event', 'the event is read at the highest setting');
+    const msg = { payload: parsed.event, cot: parsed.xml };
+    assert.ok(objectDepth(msg) >= 2 * (MAX_DEPTH_LIMIT - 3), `the msg is ${objectDepth(msg)} objects deep`);
+    assert.deepEqual(nodeRedUtil.util.cloneMessage(msg), msg);
+    // Room to spare for a deeper call stack than this test's.
+    const deeper = { payload: { ...parsed.event, detail: nestRepeated(3 * MAX_DEPTH_LIMIT) } };
+    assert.doesNotThrow(() => nodeRedUtil.util.cloneMessage(deeper));
+  });
+});
 
 describe('parse limits in a Node-RED runtime', () => {
   before(async () => {

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { CotError, CotErrorCode } from './errors';
+import { ILLEGAL_XML_CHAR } from './xml-text';
 
 /*
  * Received events must be text XML can carry, so that an event passed on is exactly the bytes that came
@@ -15,9 +16,6 @@ import { CotError, CotErrorCode } from './errors';
  */
 // eslint-disable-next-line no-control-regex
 const SUSPECT_IN_DECODED = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFD-\uFFFF]/g;
-
-/** Anything XML 1.0 cannot carry in a JS string, lone surrogates included (under the `u` flag). */
-const ILLEGAL_IN_STRING = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 const REPLACEMENT = 0xfffd;
 
@@ -106,7 +104,7 @@ export function checkReceivedBytes(bytes: Uint8Array, text: string): CotError | 
 
 /** The same for an event given as a string: a lone surrogate has no UTF-8 form, so it counts as invalid UTF-8. */
 export function checkReceivedString(text: string): CotError | undefined {
-  const bad = ILLEGAL_IN_STRING.exec(text);
+  const bad = ILLEGAL_XML_CHAR.exec(text);
   if (bad === null) return undefined;
   const code = bad[0].codePointAt(0) as number;
   if (code >= 0xd800 && code <= 0xdfff) {
