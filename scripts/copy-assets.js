@@ -7,10 +7,11 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const target = path.join(root, 'dist', 'src', 'nodes');
 
-function copyDir(from, to) {
+function copyDir(from, to, skip = []) {
   if (!fs.existsSync(from)) return;
   fs.mkdirSync(to, { recursive: true });
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    if (skip.includes(entry.name)) continue;
     const src = path.join(from, entry.name);
     const dst = path.join(to, entry.name);
     if (entry.isDirectory()) copyDir(src, dst);
@@ -18,8 +19,44 @@ function copyDir(from, to) {
   }
 }
 
+// Pieces two dialogs share live once in nodes/shared/ and are put into each dialog here, so they cannot
+// drift: `/* takpak:editor-common */` in a dialog's script takes the shared script's body, and
+// `<!-- takpak:tls-fields {"name": "value", ...} -->` in its template takes the certificate fields with
+// each {{name}} filled in.
+const sharedDir = path.join(root, 'nodes', 'shared');
+
+function sharedPiece(file) {
+  return fs
+    .readFileSync(path.join(sharedDir, file), 'utf8')
+    .replace(/^<!--[\s\S]*?-->\s*/, '')
+    .trimEnd();
+}
+
+function withSharedPieces(html, name) {
+  const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(
+    sharedPiece('editor-common.html'),
+  );
+  const out = html
+    .replace(/\/\* takpak:editor-common \*\//g, () => script[1].trim())
+    .replace(/<!-- takpak:tls-fields (\{[\s\S]*?\}) -->/g, (_marker, json) => {
+      const names = JSON.parse(json);
+      return sharedPiece('tls-fields.html').replace(/\{\{(\w+)\}\}/g, (_m, key) => {
+        if (!(key in names)) throw new Error(`${name}: the takpak:tls-fields marker gives no "${key}"`);
+        return names[key];
+      });
+    });
+  const left = /takpak:[\w-]+|\{\{\w+\}\}/.exec(out);
+  if (left) throw new Error(`${name}: "${left[0]}" was not filled in from nodes/shared/`);
+  return out;
+}
+
 fs.mkdirSync(target, { recursive: true });
-copyDir(path.join(root, 'nodes'), target);
+copyDir(path.join(root, 'nodes'), target, ['shared']);
+for (const name of fs.readdirSync(target)) {
+  if (!name.endsWith('.html')) continue;
+  const file = path.join(target, name);
+  fs.writeFileSync(file, withSharedPieces(fs.readFileSync(file, 'utf8'), name));
+}
 copyDir(path.join(root, 'icons'), path.join(target, 'icons'));
 
 // Every node that uses a tak-config shows the connection's status and errors, and Node-RED looks a node's

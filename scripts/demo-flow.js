@@ -3,32 +3,40 @@
 // (or a real TAK server named by environment variables) -> tak-receive -> a live map and a debug node.
 
 /**
- * Runs inside a function node: four trackers move around a park, each with its own speed, heading and a
- * draining battery. Written as a real function so it is linted; the flow carries its source.
+ * Runs inside a function node: four trackers move around a park, each at a speed that suits its kind, with
+ * a draining battery. Values are rounded as a device would report them, so the map's leader lines and
+ * labels read sensibly. Written as a real function so it is linted; the flow carries its source.
  */
 function simulateSensors(msg, context) {
   const center = { lat: 51.5033, lon: -0.1196 };
+  // Speeds in m/s as the kind moves (a walker 1.4, a bicycle 5, a van in town 9, a small drone 12), each
+  // on a circle of `radius` metres.
   const sensors = [
-    { id: 'bike-1', callsign: 'Bike 1', radius: 0.004, period: 90, type: 'a-f-G-E-V-C', team: 'Cyan' },
-    { id: 'van-2', callsign: 'Van 2', radius: 0.007, period: 160, type: 'a-f-G-E-V-C', team: 'Green' },
-    { id: 'drone-3', callsign: 'Drone 3', radius: 0.002, period: 40, type: 'a-f-A-M-F-Q', team: 'Yellow' },
-    { id: 'buoy-4', callsign: 'Buoy 4', radius: 0.001, period: 300, type: 'a-f-S-X', team: 'Blue' },
+    { id: 'walker-1', callsign: 'Walker 1', radius: 120, speed: 1.4, type: 'a-f-G-U-C', team: 'Cyan' },
+    { id: 'bike-2', callsign: 'Bike 2', radius: 300, speed: 5, type: 'a-f-G-E-V-C', team: 'Green' },
+    { id: 'van-3', callsign: 'Van 3', radius: 600, speed: 9, type: 'a-f-G-E-V-C', team: 'Yellow' },
+    { id: 'drone-4', callsign: 'Drone 4', radius: 200, speed: 12, type: 'a-f-A-M-F-Q', team: 'Blue' },
   ];
+  const metresPerDegree = 111320;
   const t = Date.now() / 1000;
   const started = context.get('started') || t;
   context.set('started', started);
+  const round = (value, decimals) => Math.round(value * 10 ** decimals) / 10 ** decimals;
   msg.payload = sensors.map((s, i) => {
-    const angle = ((t / s.period) * 2 * Math.PI + i) % (2 * Math.PI);
-    const metresPerDegree = 111000;
+    const period = (2 * Math.PI * s.radius) / s.speed;
+    const angle = ((t / period) * 2 * Math.PI + i) % (2 * Math.PI);
+    const degrees = s.radius / metresPerDegree;
     return {
       uid: 'takpak-demo-' + s.id,
       callsign: s.callsign,
       type: s.type,
       team: s.team,
-      lat: center.lat + s.radius * Math.sin(angle),
-      lon: center.lon + (s.radius * Math.cos(angle)) / Math.cos((center.lat * Math.PI) / 180),
-      course: (360 - (angle * 180) / Math.PI) % 360,
-      speed: Math.round(((2 * Math.PI * s.radius * metresPerDegree) / s.period) * 10) / 10,
+      // Six decimals is 0.1 m: finer than any GPS.
+      lat: round(center.lat + degrees * Math.sin(angle), 6),
+      lon: round(center.lon + (degrees * Math.cos(angle)) / Math.cos((center.lat * Math.PI) / 180), 6),
+      // Counter-clockwise on the circle: the heading is the angle's complement, in whole degrees.
+      course: Math.round(360 - (angle * 180) / Math.PI) % 360,
+      speed: s.speed,
       battery: Math.max(5, Math.round(100 - (t - started) / 30 - i * 7)),
       stale: 30,
     };
@@ -59,9 +67,73 @@ const COT_BUILD_FIELDS = [
   'icon',
   'stale',
 ];
+/** Our tak-config dialog's defaults: a dialog opened and closed with Done changes nothing. */
+const TAK_CONFIG_DEFAULTS = {
+  name: '',
+  host: '127.0.0.1',
+  port: 8087,
+  protocol: 'tcp',
+  callsign: 'takpak',
+  uid: '',
+  team: 'Cyan',
+  role: 'Team Member',
+  lat: '',
+  lon: '',
+  presenceInterval: 60,
+  identityGap: 500,
+  pingAfterIdle: 15,
+  pingInterval: 4.5,
+  pingAfterSendIdle: 15,
+  deadAfterIdle: 25,
+  connectTimeout: 20,
+  reconnectMax: 60,
+  queueSize: 1000,
+  maxEventKb: 1024,
+  maxSendKb: '',
+  rateLimit: 0,
+  rateBurst: 10,
+  minIntervalPerUid: 0,
+  coalesce: true,
+  neverCoalesce: '',
+  authUser: '',
+  tlsSource: 'node',
+  tls: '',
+  verifyServer: true,
+  serverName: '',
+  tlsRecordBytes: 4096,
+};
 const EDITOR_DEFAULTS = {
+  'tak-config': TAK_CONFIG_DEFAULTS,
+  'tak-send': { name: '', outputs: 0 },
+  'tak-receive': {
+    name: '',
+    types: '',
+    uid: '',
+    how: '',
+    includeControl: false,
+    emitErrors: false,
+    worldmap: false,
+    layer: 'TAK',
+    geojson: false,
+    outputs: 1,
+  },
+  'tak-server': {
+    name: '',
+    host: '0.0.0.0',
+    port: 8087,
+    maxClients: 100,
+    maxEventKb: 1024,
+    idleTimeout: 60,
+    queueKb: 4096,
+    replay: true,
+    protocol: 'tcp',
+    tlsSource: 'node',
+    tls: '',
+    requireClientCert: true,
+  },
   'cot-build': Object.assign(
     {
+      name: '',
       uidMode: 'auto',
       uidKey: 'payload.id',
       uidKeyType: 'msg',
@@ -72,6 +144,7 @@ const EDITOR_DEFAULTS = {
     ...COT_BUILD_FIELDS.map((field) => ({ [field]: '', [field + 'Type']: 'payload' })),
   ),
   'cot-parse': {
+    name: '',
     mode: 'message',
     streamKey: 'node',
     maxEventKb: 1024,
@@ -80,7 +153,22 @@ const EDITOR_DEFAULTS = {
     geojson: false,
     outputs: 1,
   },
+  inject: {
+    name: '',
+    props: [],
+    repeat: '',
+    crontab: '',
+    once: false,
+    onceDelay: 0.1,
+    topic: '',
+    payload: '',
+    payloadType: 'date',
+  },
+  function: { name: '', outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [] },
+  change: { name: '', rules: [], action: '', property: '', from: '', to: '', reg: false },
+  comment: { name: '', info: '' },
   worldmap: {
+    name: '',
     lat: '',
     lon: '',
     zoom: '',
@@ -93,7 +181,8 @@ const EDITOR_DEFAULTS = {
     panlock: 'false',
     zoomlock: 'false',
     hiderightclick: 'false',
-    coords: 'false',
+    // The dialog's own value for "no coordinates": its declared default ('false') becomes 'none' on Done.
+    coords: 'none',
     showgrid: 'false',
     showruler: 'false',
     allowFileDrop: 'false',
@@ -105,16 +194,56 @@ const EDITOR_DEFAULTS = {
     mapopt: '',
     mapwms: false,
   },
-  debug: { console: false, tostatus: false, statusVal: '', statusType: 'auto' },
+  debug: {
+    name: '',
+    active: true,
+    tosidebar: true,
+    console: false,
+    tostatus: false,
+    complete: 'payload',
+    targetType: 'msg',
+    statusVal: '',
+    statusType: 'auto',
+  },
 };
 
 function withDefaults(node) {
   return Object.assign({}, EDITOR_DEFAULTS[node.type] || {}, node);
 }
 
-/** A tak-config for the demo, pointed at the embedded server or at TAKPAK_HOST. */
-function config(id, name, callsign, env) {
-  const tls = (env.TAKPAK_PROTOCOL || 'tcp') === 'tls';
+/** Where the demo's trackers move, and where its own connections say they are. */
+const DEMO_CENTER = { lat: 51.5033, lon: -0.1196 };
+/** The embedded server's port when TAKPAK_DEMO_SERVER_PORT is not set: FreeTAKServer's plain TCP port. */
+const DEMO_SERVER_PORT = 8087;
+/**
+ * The embedded server answers only this machine unless TAKPAK_LISTEN says otherwise: it asks no password,
+ * so opening it to a network is the user's choice.
+ */
+const DEMO_LISTEN = '127.0.0.1';
+
+/** What the demo reads from the environment, with its defaults. */
+function demoSettings(env) {
+  const listen = env.TAKPAK_LISTEN || DEMO_LISTEN;
+  const serverPort = Number(env.TAKPAK_DEMO_SERVER_PORT || DEMO_SERVER_PORT);
+  const wildcard = listen === '0.0.0.0' || listen === '::';
+  return {
+    external: Boolean(env.TAKPAK_HOST),
+    protocol: env.TAKPAK_PROTOCOL || 'tcp',
+    listen,
+    serverPort,
+    // The demo's own connections reach the embedded server on its address (loopback when it listens on all).
+    serverHost: wildcard ? '127.0.0.1' : listen,
+    openToNetwork: listen !== '127.0.0.1' && listen !== '::1' && listen !== 'localhost',
+  };
+}
+
+/**
+ * A tak-config for the demo, pointed at the embedded server or at TAKPAK_HOST. Each sits beside the
+ * trackers, so the gateway's own presence shows there on a map instead of at 0,0.
+ */
+function config(id, name, callsign, position, env) {
+  const demo = demoSettings(env);
+  const tls = demo.protocol === 'tls';
   const extra = tls
     ? {
         tlsSource: 'tls-config',
@@ -124,24 +253,48 @@ function config(id, name, callsign, env) {
       }
     : {};
   return {
+    ...TAK_CONFIG_DEFAULTS,
     ...extra,
     id,
     type: 'tak-config',
     name,
-    host: env.TAKPAK_HOST || '127.0.0.1',
-    port: Number(env.TAKPAK_PORT || env.TAKPAK_DEMO_SERVER_PORT || 8087),
-    protocol: env.TAKPAK_PROTOCOL || 'tcp',
+    host: env.TAKPAK_HOST || demo.serverHost,
+    port: Number(env.TAKPAK_PORT || demo.serverPort),
+    protocol: demo.protocol,
     callsign,
     uid: 'takpak-demo-' + id,
     team: 'Cyan',
     role: 'HQ',
-    identityGap: 500,
+    lat: String(position.lat),
+    lon: String(position.lon),
   };
 }
 
+/** What the comment on the demo's tab says about the TAK server, matching what listens where. */
+function aboutServer(demo) {
+  if (demo.external) {
+    return 'This demo talks to the TAK server named by TAKPAK_HOST; the embedded tak-server also runs, unused.';
+  }
+  const where = 'The TAK server is the embedded tak-server on ' + demo.listen + ':' + demo.serverPort + '. ';
+  if (demo.openToNetwork) {
+    return (
+      where +
+      "Point ATAK at this machine's address, port " +
+      demo.serverPort +
+      ' (TCP), to see the trackers on a phone. It asks no password: anyone who can reach the port can join.'
+    );
+  }
+  return (
+    where +
+    'It answers this machine only. To see the trackers on a phone, start the demo with ' +
+    "TAKPAK_LISTEN=0.0.0.0 npm start and point ATAK at this machine's address, port " +
+    demo.serverPort +
+    ' (TCP). The server asks no password, so do that only on a network you trust.'
+  );
+}
+
 function demoFlow(env) {
-  const external = Boolean(env.TAKPAK_HOST);
-  const serverPort = Number(env.TAKPAK_DEMO_SERVER_PORT || 8087);
+  const demo = demoSettings(env);
   const nodes = [
     { id: 'demo-tab', type: 'tab', label: 'takpak demo' },
     {
@@ -152,14 +305,9 @@ function demoFlow(env) {
       info:
         'Four simulated IoT trackers report every 2 s. cot-build turns each into a CoT event, tak-send sends it through ' +
         'the "sensors" connection, the TAK server routes it to the "map viewer" connection, and tak-receive feeds ' +
-        'the map at /worldmap and the debug sidebar.\n\n' +
-        (external
-          ? 'This demo talks to the TAK server named by TAKPAK_HOST; the embedded tak-server also runs, unused.'
-          : 'The TAK server is the embedded tak-server on 127.0.0.1:' +
-            serverPort +
-            '. Point ATAK at this machine, port ' +
-            serverPort +
-            ' (TCP), to see the trackers on a phone.'),
+        'the map at /worldmap. The debug node "tracks" is off: click its button to see every event in the ' +
+        'debug sidebar.\n\n' +
+        aboutServer(demo),
       x: 250,
       y: 40,
       wires: [],
@@ -169,7 +317,8 @@ function demoFlow(env) {
       type: 'inject',
       z: 'demo-tab',
       name: 'every 2 s',
-      props: [],
+      // The editor keeps payload and payloadType only when payload is among the properties it sets.
+      props: [{ p: 'payload' }],
       repeat: '2',
       once: true,
       onceDelay: '1',
@@ -204,8 +353,8 @@ function demoFlow(env) {
       type: 'tak-server',
       z: 'demo-tab',
       name: 'embedded TAK server',
-      host: '127.0.0.1',
-      port: serverPort,
+      host: demo.listen,
+      port: demo.serverPort,
       x: 160,
       y: 180,
       wires: [[]],
@@ -216,16 +365,22 @@ function demoFlow(env) {
       z: 'demo-tab',
       name: 'what the map viewer sees',
       server: 'demo-cfg-viewer',
+      // Its own map output (a worldmap marker per event) feeds the map: no conversion node in between.
+      worldmap: true,
+      layer: 'TAK',
+      geojson: false,
+      outputs: 2,
       x: 170,
       y: 260,
-      wires: [['demo-debug', 'demo-to-xml']],
+      wires: [['demo-debug'], ['demo-map']],
     },
     {
       id: 'demo-debug',
       type: 'debug',
       z: 'demo-tab',
       name: 'tracks',
-      active: true,
+      // Off until the user turns it on: at 2 events/s per tracker it would bury the user's own messages.
+      active: false,
       tosidebar: true,
       complete: 'payload',
       x: 420,
@@ -233,47 +388,29 @@ function demoFlow(env) {
       wires: [],
     },
     {
-      id: 'demo-to-xml',
-      type: 'change',
-      z: 'demo-tab',
-      name: 'payload = CoT XML',
-      rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'cot', tot: 'msg' }],
-      x: 420,
-      y: 290,
-      wires: [['demo-parse']],
-    },
-    {
-      id: 'demo-parse',
-      type: 'cot-parse',
-      z: 'demo-tab',
-      name: 'to map markers',
-      mode: 'message',
-      worldmap: true,
-      layer: 'TAK',
-      geojson: false,
-      outputs: 2,
-      x: 620,
-      y: 290,
-      wires: [[], ['demo-map']],
-    },
-    {
       id: 'demo-map',
       type: 'worldmap',
       z: 'demo-tab',
       name: 'live map',
-      lat: '51.5033',
-      lon: '-0.1196',
+      lat: String(DEMO_CENTER.lat),
+      lon: String(DEMO_CENTER.lon),
       zoom: '15',
       layer: 'OSMC',
       path: '/worldmap',
-      x: 810,
-      y: 290,
+      x: 440,
+      y: 300,
       wires: [],
     },
-    config('demo-cfg-sensors', 'sensors', 'takpak sensors', env),
-    config('demo-cfg-viewer', 'map viewer', 'takpak map', env),
+    config('demo-cfg-sensors', 'sensors', 'takpak sensors', DEMO_CENTER, env),
+    config(
+      'demo-cfg-viewer',
+      'map viewer',
+      'takpak map',
+      { lat: DEMO_CENTER.lat - 0.001, lon: DEMO_CENTER.lon },
+      env,
+    ),
   ];
-  if ((env.TAKPAK_PROTOCOL || 'tcp') === 'tls') {
+  if (demo.protocol === 'tls') {
     // The core tls-config node reads the certificate files named by the environment (a .p12 works too).
     nodes.push({
       id: 'demo-tls',
@@ -298,4 +435,17 @@ function demoCredentials(env) {
   return env.TAKPAK_CERT_PASSWORD ? { 'demo-tls': { passphrase: env.TAKPAK_CERT_PASSWORD } } : {};
 }
 
-module.exports = { demoFlow, demoCredentials, simulateSensors };
+/** The Node-RED settings of `npm start`. */
+function nodeRedSettings(host, port) {
+  return {
+    uiHost: host,
+    uiPort: Number(port),
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    telemetry: { enabled: false },
+    // No welcome tour: it covers the editor on every start, and every start is a fresh user directory.
+    editorTheme: { tours: false },
+  };
+}
+
+module.exports = { demoFlow, demoCredentials, demoSettings, nodeRedSettings, simulateSensors };

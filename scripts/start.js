@@ -4,7 +4,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { demoCredentials, demoFlow } = require('./demo-flow');
+const { demoCredentials, demoFlow, demoSettings, nodeRedSettings } = require('./demo-flow');
 
 const root = path.resolve(__dirname, '..');
 const userDir = path.join(root, '.node-red-user');
@@ -21,11 +21,13 @@ fs.writeFileSync(
   path.join(userDir, 'flows_cred.json'),
   JSON.stringify(demoCredentials(process.env), null, 2),
 );
+const settings = nodeRedSettings(host, port);
 fs.writeFileSync(
   path.join(userDir, 'settings.js'),
-  `module.exports = { uiHost: ${JSON.stringify(host)}, uiPort: ${Number(port)}, flowFile: 'flows.json', credentialSecret: false, telemetry: { enabled: false } };\n`,
+  `module.exports = ${JSON.stringify(settings, null, 2)};\n`,
 );
 
+const demo = demoSettings(process.env);
 const redMain = require.resolve('node-red/red.js');
 console.log(`takpak: starting Node-RED with the demo flow`);
 console.log(`takpak:   editor  http://${host}:${port}/`);
@@ -33,7 +35,10 @@ console.log(`takpak:   live map http://${host}:${port}/worldmap`);
 console.log(
   process.env.TAKPAK_HOST
     ? `takpak:   TAK server ${process.env.TAKPAK_HOST}:${process.env.TAKPAK_PORT || 8087} (${process.env.TAKPAK_PROTOCOL || 'tcp'})`
-    : `takpak:   TAK server embedded on 127.0.0.1:${process.env.TAKPAK_DEMO_SERVER_PORT || 8087}`,
+    : `takpak:   TAK server embedded on ${demo.listen}:${demo.serverPort}` +
+        (demo.openToNetwork
+          ? ' (open to the network: it asks no password)'
+          : ' (this machine only; TAKPAK_LISTEN=0.0.0.0 lets a phone in)'),
 );
 const child = spawn(
   process.execPath,

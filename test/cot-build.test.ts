@@ -7,6 +7,7 @@ import {
   toCotEvent,
   DEFAULT_STALE_SECONDS,
   type CotEvent,
+  type CotInput,
 } from '../src/index';
 
 const NOW = Date.UTC(2026, 0, 31, 12, 0, 0);
@@ -48,6 +49,65 @@ describe('buildCot output', () => {
     assert.match(c.uid, /^[0-9a-f]{8}-[0-9a-f]{4}-5/, 'a version-5 UUID');
     assert.notEqual(stableUid('sensor-17'), stableUid('sensor-18'));
     assert.equal(toCotEvent({ lat: 0, lon: 0, type: 'a-f-G', uid: 'given', uidKey: 'k' }).uid, 'given');
+  });
+});
+
+describe('the defaults a flow author expects, the same for every entry point', () => {
+  it('a missing type is a-f-G-U-C (a friendly ground unit), in either form', () => {
+    assert.equal(toCotEvent({ lat: 1, lon: 2 }, NOW).type, 'a-f-G-U-C');
+    assert.equal(toCotEvent({ lat: 1, lon: 2, type: '' }, NOW).type, 'a-f-G-U-C');
+    assert.equal(toCotEvent({ uid: 'm', point: { lat: 1, lon: 2 } }, NOW).type, 'a-f-G-U-C');
+    assert.equal(toCotEvent({ lat: 1, lon: 2, type: 'a-h-G' }, NOW).type, 'a-h-G');
+  });
+
+  it('without a uid, a callsign names the track: the same callsign is always the same uid', () => {
+    const a = toCotEvent({ lat: 1, lon: 2, callsign: 'Bus 7' }, NOW);
+    const b = toCotEvent({ lat: 3, lon: 4, callsign: 'Bus 7', uid: '' }, NOW);
+    assert.equal(a.uid, stableUid('Bus 7'));
+    assert.equal(b.uid, a.uid);
+    const nested = toCotEvent({ lat: 1, lon: 2, detail: { contact: { callsign: 'Bus 7' } } }, NOW);
+    assert.equal(nested.uid, a.uid);
+    const model = toCotEvent({ point: { lat: 1, lon: 2 }, detail: { contact: { callsign: 'Bus 7' } } }, NOW);
+    assert.equal(model.uid, a.uid);
+    assert.equal(
+      toCotEvent({ lat: 1, lon: 2, callsign: 'Bus 7', uidKey: 'dev-1' }, NOW).uid,
+      stableUid('dev-1'),
+    );
+    assert.equal(toCotEvent({ lat: 1, lon: 2, callsign: 'Bus 7', uid: 'own' }, NOW).uid, 'own');
+  });
+
+  it('numbers in text fields are their text, and an empty string is a field left out', () => {
+    // What a CSV row or an HTTP form gives: every value as text, numbers where text is meant, empty cells.
+    const row = {
+      lat: '1.5',
+      lon: '2',
+      uid: 42,
+      callsign: 7,
+      team: '',
+      how: '',
+      hae: '',
+      course: '',
+      stale: '',
+    };
+    const event = toCotEvent(row as unknown as CotInput, NOW);
+    assert.equal(event.uid, '42');
+    assert.equal((event.detail?.contact as { callsign: string }).callsign, '7');
+    assert.equal(event.how, 'm-g');
+    assert.equal(event.point.hae, 9999999);
+    assert.equal(event.detail?.__group, undefined);
+    assert.equal(event.detail?.track, undefined);
+    assert.equal(event.stale, new Date(NOW + DEFAULT_STALE_SECONDS * 1000).toISOString());
+    assert.deepEqual([event.point.lat, event.point.lon], [1.5, 2]);
+  });
+
+  it('an empty lat or lon is no position, not the equator', () => {
+    const row = { lat: '', lon: 2 } as unknown as CotInput;
+    assert.throws(() => toCotEvent(row, NOW), { code: 'ERR_COT_MISSING_POINT' });
+  });
+
+  it('a canonical model keeps its empty attributes: a received event is forwarded as it came', () => {
+    const event = toCotEvent({ uid: 'r', type: 'a-f-G', point: { lat: 1, lon: 2 }, access: '' }, NOW);
+    assert.equal(event.access, '');
   });
 });
 

@@ -474,7 +474,7 @@ describe('cot-build in a Node-RED runtime', () => {
           'ERR_COT_LAT',
           /point.lat is 95; it must be a number from -90 to 90/,
         ],
-        [{ payload: { lat: 1, lon: 'east' } }, 'ERR_COT_INPUT', /lon is "east"; give a number/],
+        [{ payload: { lat: 1, lon: 'east' } }, 'ERR_COT_LON', /lon is "east"; give a number/],
         [
           { payload: { lat: 1, lon: 2, callsign: { a: 1 } } },
           'ERR_COT_INPUT',

@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import vm from 'node:vm';
+import { DEFAULT_WORLDMAP_LAYER } from '../src/convert/worldmap';
 import { FIELD_SETTINGS } from '../src/nodes/cot-build-settings';
+import { readMapOutputs } from '../src/nodes/map-outputs';
 import { REPO_ROOT } from './helpers/paths';
 
 interface NodeDefinition {
@@ -120,5 +122,37 @@ describe('the cot-build dialog saves what the runtime reads', () => {
     ]);
     assert.equal(defaults.mode?.value, 'message');
     assert.equal(defaults.maxEventKb?.value, 1024);
+  });
+});
+
+describe('tak-receive offers the map outputs cot-parse has', () => {
+  const MAP_SETTINGS = ['worldmap', 'layer', 'geojson', 'outputs'];
+
+  it('with the same settings and defaults (off, layer TAK, one output), as the runtime reads them', () => {
+    const receive = definition('tak-receive').defaults;
+    const parse = definition('cot-parse').defaults;
+    for (const setting of MAP_SETTINGS) {
+      // Each definition comes from its own vm context: compare the values, not the objects.
+      assert.equal(JSON.stringify(receive[setting]), JSON.stringify(parse[setting]), setting);
+    }
+    assert.equal(
+      JSON.stringify(MAP_SETTINGS.map((s) => receive[s]?.value)),
+      JSON.stringify([false, DEFAULT_WORLDMAP_LAYER, false, 1]),
+    );
+    assert.deepEqual(readMapOutputs({}), { worldmap: false, geojson: false, layer: DEFAULT_WORLDMAP_LAYER });
+  });
+
+  it('has every catalog key its dialog uses, and help for each output', () => {
+    const catalog = JSON.parse(read('nodes', 'locales', 'en-US', 'tak-receive.json')) as Record<
+      string,
+      unknown
+    >;
+    const keys = catalogKeys('tak-receive');
+    for (const setting of ['worldmap', 'layer', 'geojson'])
+      assert.ok(keys.includes(`tak-receive.label.${setting}`), setting);
+    for (const key of keys) assert.equal(typeof lookup(catalog, key), 'string', `${key} in tak-receive.json`);
+    const html = read('nodes', 'tak-receive.html');
+    const help = /data-help-name="tak-receive">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    assert.match(help, /<ol class="node-ports">[\s\S]*worldmap marker[\s\S]*GeoJSON Feature[\s\S]*<\/ol>/);
   });
 });

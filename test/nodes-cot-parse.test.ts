@@ -187,6 +187,65 @@ describe('cot-parse in a Node-RED runtime', () => {
     assert.equal((h.outs[2] as Msg[]).length, 1);
   });
 
+  it('takes the CoT model as an object (what tak-receive emits) and gives the same outputs as its XML', async () => {
+    const h = await deploy({ worldmap: true, geojson: true });
+    const xml = event('model-in', '<__group name="Red" role="HQ"/><track course="10" speed="2"/>');
+    const [fromXml] = await h.parse({ payload: xml });
+    const model = parseCot(xml);
+    const given = structuredClone(model);
+    const [fromModel] = await h.parse({ payload: model, cot: 'stale text', ip: '10.0.0.9' });
+    assert.deepEqual(fromModel?.payload, fromXml?.payload);
+    assert.notEqual(fromModel?.payload, model, 'a new object, as for XML');
+    assert.deepEqual(model, given, 'the msg.payload given is not changed');
+    assert.equal(fromModel?.cot, buildCot(model), 'msg.cot is the XML written from the model');
+    assert.equal(fromModel?.topic, 'a-f-G-U-C');
+    assert.equal(fromModel?.ip, '10.0.0.9', 'the other msg properties are kept');
+    const [markerFromXml, markerFromModel] = h.outs[1] as Msg[];
+    const [featureFromXml, featureFromModel] = h.outs[2] as Msg[];
+    const { ttl: _a, ...marker } = markerFromModel?.payload as Record<string, unknown>;
+    const { ttl: _b, ...expected } = markerFromXml?.payload as Record<string, unknown>;
+    assert.deepEqual(marker, expected);
+    assert.equal(marker.iconColor, '#ff0000', 'team Red');
+    assert.deepEqual(featureFromModel?.payload, featureFromXml?.payload);
+
+    // A model built by hand, with numbers where XML has text, reads back as the XML would.
+    const [built] = await h.parse({
+      payload: { ...model, uid: 'by-hand', detail: { track: { course: 90, speed: 1.5 } } },
+    });
+    assert.deepEqual((built?.payload as CotEvent).detail, { track: { course: '90', speed: '1.5' } });
+    assert.equal(h.caught.length, 0);
+  });
+
+  it('refuses a model that is not a whole, valid event, with the code parsing its XML would give', async () => {
+    const h = await deploy();
+    const model = parseCot(event('whole'));
+    const { uid: _uid, ...noUid } = model;
+    const { time: _time, ...noTime } = model;
+    const cases: Array<[string, unknown, string, RegExp]> = [
+      ['no uid', noUid, 'ERR_COT_MISSING_UID', /uid is undefined/],
+      ['no time', noTime, 'ERR_COT_TIME', /time is undefined, not a time/],
+      ['a lat that is text', { ...model, point: { ...model.point, lat: '51.5' } }, 'ERR_COT_LAT', /"51.5"/],
+      ['a lon out of range', { ...model, point: { ...model.point, lon: 200 } }, 'ERR_COT_LON', /200/],
+      ['no hae', { ...model, point: { lat: 1, lon: 2 } }, 'ERR_COT_POINT_VALUE', /point.hae is undefined/],
+      ['a bad type', { ...model, type: 'a f' }, 'ERR_COT_TYPE', /"a f"/],
+      ['a detail name XML cannot carry', { ...model, detail: { 'a b': {} } }, 'ERR_COT_XML_NAME', /"a b"/],
+      [
+        'the short form',
+        { lat: 1, lon: 2, callsign: 'x' },
+        'ERR_COT_INPUT',
+        /give CoT XML as a string or Buffer, or the CoT model tak-receive emits .*use cot-build/,
+      ],
+    ];
+    for (const [name, payload, code, message] of cases) {
+      const error = await h.fail({ payload, tag: name });
+      assert.equal(error.code, code, `${name}: ${error.message}`);
+      assert.match(error.message, message, name);
+      assert.equal(error.msg.tag, name, 'the Catch node gets the msg');
+    }
+    const [ok] = await h.parse({ payload: model });
+    assert.equal((ok?.payload as CotEvent).uid, 'whole', 'still working');
+  });
+
   describe('errors go to Catch and the node keeps working', () => {
     it('a broken event costs only itself', async () => {
       const h = await deploy();

@@ -12,7 +12,9 @@ export function toCotEvent(input: CotInput, now: number = Date.now()): CotEvent 
 
 /**
  * One well-formed, single-line `<event>` (no declaration) from the canonical model or the short form.
- * Throws a {@link CotError} naming the field and value when the input cannot make a valid event.
+ * What is left out gets the defaults every entry point shares (type `a-f-G-U-C`, uid from uidKey or the
+ * callsign, how `m-g`, stale in five minutes; see normalizeInput). Throws a {@link CotError} naming the
+ * field and value when the input cannot make a valid event.
  */
 export function buildCot(input: CotInput, now: number = Date.now()): string {
   return serializeEvent(toCotEvent(input, now));

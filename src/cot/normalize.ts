@@ -4,6 +4,7 @@ import {
   DEFAULT_ROLE,
   DEFAULT_STALE_SECONDS,
   DEFAULT_TEAM,
+  DEFAULT_TYPE,
   UNKNOWN_VALUE,
 } from './defaults';
 import { CotError, CotErrorCode, describeValue } from './errors';
@@ -23,24 +24,71 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A number, or a string that is wholly a number (what CSV, MQTT and HTTP sources hand over). */
-function readNumber(value: unknown, field: string): number {
+/** Left out: undefined, null or the empty string (what an empty CSV column or form field gives). */
+function absent(value: unknown): value is undefined | null | '' {
+  return value === undefined || value === null || value === '';
+}
+
+/** A number, or a string that is wholly a number (what CSV, MQTT and HTTP sources hand over); NaN otherwise. */
+function toNumber(value: unknown): number {
   if (typeof value === 'number') return value;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const n = Number(value);
-    if (!Number.isNaN(n)) return n;
+  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  return NaN;
+}
+
+function readNumber(value: unknown, field: string): number {
+  const n = toNumber(value);
+  if (Number.isNaN(n) && typeof value !== 'number') {
+    throw new CotError(
+      CotErrorCode.INPUT,
+      `${field} is ${describeValue(value)}; give a number`,
+      field,
+      value,
+    );
   }
-  throw new CotError(CotErrorCode.INPUT, `${field} is ${describeValue(value)}; give a number`, field, value);
+  return n;
 }
 
 function readOptionalNumber(value: unknown, field: string): number | undefined {
-  return value === undefined || value === null ? undefined : readNumber(value, field);
+  return absent(value) ? undefined : readNumber(value, field);
 }
 
-function readOptionalString(value: unknown, field: string): string | undefined {
-  if (value === undefined || value === null) return undefined;
+/**
+ * lat or lon: validateEvent checks the range, but a value that is no number at all is reported here with
+ * the same specific code, so a flow can tell a bad position from other bad input.
+ */
+function readCoordinate(value: unknown, field: string, axis: 'lat' | 'lon'): number {
+  const n = toNumber(value);
+  if (Number.isNaN(n) && typeof value !== 'number') {
+    const limit = axis === 'lat' ? 90 : 180;
+    throw new CotError(
+      axis === 'lat' ? CotErrorCode.LAT : CotErrorCode.LON,
+      `${field} is ${describeValue(value)}; give a number from -${limit} to ${limit}`,
+      field,
+      value,
+    );
+  }
+  return n;
+}
+
+/**
+ * Text: a string, or a finite number taken as its text (unit numbers as callsigns, numeric device ids);
+ * anything else is refused with `code`.
+ */
+function readOptionalString(
+  value: unknown,
+  field: string,
+  code: CotErrorCode = CotErrorCode.INPUT,
+): string | undefined {
+  if (absent(value)) return undefined;
   if (typeof value === 'string') return value;
-  throw new CotError(CotErrorCode.INPUT, `${field} is ${describeValue(value)}; give a string`, field, value);
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new CotError(code, `${field} is ${describeValue(value)}; give a string`, field, value);
+}
+
+/** An event attribute written as given, even when empty: a received event must be forwarded unchanged. */
+function readAttribute(value: unknown, field: string): string | undefined {
+  return value === '' ? '' : readOptionalString(value, field);
 }
 
 function readFiniteNumber(value: unknown, field: string): number | undefined {
@@ -56,9 +104,19 @@ function readFiniteNumber(value: unknown, field: string): number | undefined {
   return n;
 }
 
+/** hae, ce or le: unknown when left out; a value that is no number has the point's own code. */
 function metres(value: unknown, field: string): number {
-  const n = readOptionalNumber(value, field);
-  return n === undefined ? UNKNOWN_VALUE : n;
+  if (absent(value)) return UNKNOWN_VALUE;
+  const n = toNumber(value);
+  if (Number.isNaN(n) && typeof value !== 'number') {
+    throw new CotError(
+      CotErrorCode.POINT_VALUE,
+      `${field} is ${describeValue(value)}; give metres as a number, or leave it out for unknown`,
+      field,
+      value,
+    );
+  }
+  return n;
 }
 
 /** `#RRGGBB` or `#AARRGGBB` (opaque when no alpha), or a number: the signed 32-bit ARGB integer ATAK writes. */
@@ -105,14 +163,21 @@ function mergeInto(detail: CotDetail, name: string, values: CotElement): void {
   }
 }
 
-function resolveUid(uid: unknown, uidKey: unknown): string {
-  if (uid !== undefined && uid !== null) {
-    if (typeof uid !== 'string') {
-      throw new CotError(CotErrorCode.MISSING_UID, `uid is ${describeValue(uid)}; give a string`, 'uid', uid);
-    }
-    return uid;
-  }
-  if (uidKey !== undefined && uidKey !== null && uidKey !== '') {
+/** The callsign the event will carry: the short form's own, else `detail.contact.callsign`. */
+function callsignOf(callsign: unknown, detail: unknown): unknown {
+  if (!absent(callsign)) return callsign;
+  if (!isRecord(detail)) return undefined;
+  const contact = Array.isArray(detail.contact) ? (detail.contact as unknown[])[0] : detail.contact;
+  return isRecord(contact) ? contact.callsign : undefined;
+}
+
+/**
+ * The uid as given; else a name-based UUID of uidKey, else of the callsign, so a named thing sent again
+ * and again stays one track on the map; random only when there is nothing to name it by.
+ */
+function resolveUid(uid: unknown, uidKey: unknown, callsign: unknown): string {
+  if (!absent(uid)) return readOptionalString(uid, 'uid', CotErrorCode.MISSING_UID) as string;
+  if (!absent(uidKey)) {
     if (typeof uidKey !== 'string' && typeof uidKey !== 'number') {
       throw new CotError(
         CotErrorCode.INPUT,
@@ -123,19 +188,14 @@ function resolveUid(uid: unknown, uidKey: unknown): string {
     }
     return stableUid(String(uidKey));
   }
+  if (typeof callsign === 'string' && callsign !== '') return stableUid(callsign);
   return randomUid();
 }
 
-function requireType(type: unknown): string {
-  if (typeof type !== 'string' || type === '') {
-    throw new CotError(
-      CotErrorCode.MISSING_TYPE,
-      `type is ${describeValue(type)}; every event needs a type such as a-f-G-U-C`,
-      'type',
-      type,
-    );
-  }
-  return type;
+/** The type as given, or {@link DEFAULT_TYPE} when it is left out. */
+function resolveType(type: unknown): string {
+  if (absent(type)) return DEFAULT_TYPE;
+  return readOptionalString(type, 'type', CotErrorCode.MISSING_TYPE) as string;
 }
 
 interface Times {
@@ -150,21 +210,19 @@ function resolveTimes(
   stale: TimeInput | undefined,
   now: number,
 ): Times {
-  const timeText =
-    time === undefined || time === null ? new Date(now).toISOString() : toTimeString(time, 'time');
-  const startText = start === undefined || start === null ? timeText : toTimeString(start, 'start');
-  const staleText =
-    stale === undefined || stale === null
-      ? new Date(now + DEFAULT_STALE_SECONDS * 1000).toISOString()
-      : toStaleString(stale, now);
+  const timeText = absent(time) ? new Date(now).toISOString() : toTimeString(time, 'time');
+  const startText = absent(start) ? timeText : toTimeString(start, 'start');
+  const staleText = absent(stale)
+    ? new Date(now + DEFAULT_STALE_SECONDS * 1000).toISOString()
+    : toStaleString(stale, now);
   return { time: timeText, start: startText, stale: staleText };
 }
 
 function optionalAttributes(input: { access?: unknown; qos?: unknown; opex?: unknown }): Partial<CotEvent> {
   const out: Partial<CotEvent> = {};
-  const access = readOptionalString(input.access, 'access');
-  const qos = readOptionalString(input.qos, 'qos');
-  const opex = readOptionalString(input.opex, 'opex');
+  const access = readAttribute(input.access, 'access');
+  const qos = readAttribute(input.qos, 'qos');
+  const opex = readAttribute(input.opex, 'opex');
   if (access !== undefined) out.access = access;
   if (qos !== undefined) out.qos = qos;
   if (opex !== undefined) out.opex = opex;
@@ -174,15 +232,15 @@ function optionalAttributes(input: { access?: unknown; qos?: unknown; opex?: unk
 function fromCanonical(input: CotEventInput, now: number): CotEvent {
   const point = input.point as Record<string, unknown>;
   const event: CotEvent = {
-    version: readOptionalString(input.version, 'version') ?? COT_VERSION,
-    uid: resolveUid(input.uid, input.uidKey),
-    type: requireType(input.type),
+    version: readAttribute(input.version, 'version') ?? COT_VERSION,
+    uid: resolveUid(input.uid, input.uidKey, callsignOf(undefined, input.detail)),
+    type: resolveType(input.type),
     how: readOptionalString(input.how, 'how') ?? DEFAULT_HOW,
     ...resolveTimes(input.time, input.start, input.stale, now),
     ...optionalAttributes(input),
     point: {
-      lat: readNumber(point.lat, 'point.lat'),
-      lon: readNumber(point.lon, 'point.lon'),
+      lat: readCoordinate(point.lat, 'point.lat', 'lat'),
+      lon: readCoordinate(point.lon, 'point.lon', 'lon'),
       hae: metres(point.hae, 'point.hae'),
       ce: metres(point.ce, 'point.ce'),
       le: metres(point.le, 'point.le'),
@@ -193,11 +251,11 @@ function fromCanonical(input: CotEventInput, now: number): CotEvent {
 }
 
 function fromShort(input: CotShortInput, now: number): CotEvent {
-  if (input.lat === undefined || input.lat === null || input.lon === undefined || input.lon === null) {
+  if (absent(input.lat) || absent(input.lon)) {
     throw new CotError(
       CotErrorCode.MISSING_POINT,
       `no position: give lat and lon (got lat ${describeValue(input.lat)}, lon ${describeValue(input.lon)})`,
-      input.lat === undefined || input.lat === null ? 'lat' : 'lon',
+      absent(input.lat) ? 'lat' : 'lon',
     );
   }
   const detail = copyDetail(input.detail);
@@ -232,19 +290,18 @@ function fromShort(input: CotShortInput, now: number): CotEvent {
   if (remarks !== undefined) mergeInto(detail, 'remarks', { _text: remarks });
   const iconsetpath = readOptionalString(input.iconsetpath, 'iconsetpath');
   if (iconsetpath !== undefined) mergeInto(detail, 'usericon', { iconsetpath });
-  if (input.color !== undefined && input.color !== null)
-    mergeInto(detail, 'color', { argb: toArgb(input.color) });
+  if (!absent(input.color)) mergeInto(detail, 'color', { argb: toArgb(input.color) });
 
   const event: CotEvent = {
     version: COT_VERSION,
-    uid: resolveUid(input.uid, input.uidKey),
-    type: requireType(input.type),
+    uid: resolveUid(input.uid, input.uidKey, callsignOf(callsign, input.detail)),
+    type: resolveType(input.type),
     how: readOptionalString(input.how, 'how') ?? DEFAULT_HOW,
     ...resolveTimes(input.time, input.start, input.stale, now),
     ...optionalAttributes(input),
     point: {
-      lat: readNumber(input.lat, 'lat'),
-      lon: readNumber(input.lon, 'lon'),
+      lat: readCoordinate(input.lat, 'lat', 'lat'),
+      lon: readCoordinate(input.lon, 'lon', 'lon'),
       hae: metres(input.hae, 'hae'),
       ce: metres(input.ce, 'ce'),
       le: metres(input.le, 'le'),
@@ -259,7 +316,12 @@ export function isCanonical(input: CotInput): input is CotEventInput {
   return isRecord(input) && isRecord((input as CotEventInput).point);
 }
 
-/** Turns either input shape into a complete model with every default filled in (not yet validated). */
+/**
+ * Turns either input shape into a complete model with every default filled in (not yet validated). The one
+ * place the defaults live: buildCot, tak-send, tak-server, TakClient.send and cot-build all come here, so
+ * the same short form makes the same event whichever way it goes in. A field that is undefined, null or ""
+ * is left out.
+ */
 export function normalizeInput(input: CotInput, now: number = Date.now()): CotEvent {
   if (!isRecord(input)) {
     throw new CotError(

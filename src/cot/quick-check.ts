@@ -49,19 +49,19 @@ const EVENT_ATTRIBUTES = new Set([
 const POINT_ATTRIBUTES = new Set(['lat', 'lon', 'hae', 'ce', 'le']);
 const NAMED_ENTITIES = ['amp;', 'lt;', 'gt;', 'quot;', 'apos;'];
 
-function isNameStart(c: number): boolean {
-  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a;
-}
-
-function isNameChar(c: number): boolean {
-  return isNameStart(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+/** ASCII name characters, by code: 1 may start a name, 2 may only continue one. A table beats a chain of tests. */
+const NAME_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const letter = (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a;
+  const more = (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e;
+  NAME_CHARS[c] = letter ? 1 : more ? 2 : 0;
 }
 
 /** Where the name starting at `i` ends, or -1 when none starts there. */
 function nameEnd(text: string, i: number): number {
-  if (!isNameStart(text.charCodeAt(i))) return -1;
+  if (NAME_CHARS[text.charCodeAt(i)] !== 1) return -1; // undefined past 127 and past the end
   let j = i + 1;
-  while (j < text.length && isNameChar(text.charCodeAt(j))) j++;
+  while ((NAME_CHARS[text.charCodeAt(j)] ?? 0) !== 0) j++;
   return j;
 }
 
@@ -86,57 +86,57 @@ function entitiesOk(text: string, from: number, to: number): boolean {
   return true;
 }
 
-interface Element {
-  nameStart: number;
-  nameEnd: number;
-  /** Only kept for event and point; the rest are checked and forgotten. */
-  attributes: Map<string, string> | undefined;
-  selfClosing: boolean;
-  end: number;
-}
+/** What readStartTag found besides the end it returns: kept here so a tag costs no object. */
+let tagNameEnd = 0;
+let tagSelfClosing = false;
 
 /** Whether the name at text[start, end) is `name`, without making a string of it. */
 function nameIs(text: string, start: number, end: number, name: string): boolean {
   return end - start === name.length && text.startsWith(name, start);
 }
 
-/** Reads a start tag at `i` (on its `<`); undefined when it is not one the quick path takes. */
-function readStartTag(text: string, i: number, keep: boolean): Element | undefined {
+/**
+ * Reads a start tag at `i` (on its `<`), putting its attributes in `attributes` when given: returns the index after
+ * the tag (its name ends at tagNameEnd, tagSelfClosing says `/>`), or -1 when it is not one the quick path takes.
+ */
+function readStartTag(text: string, i: number, attributes: Map<string, string> | undefined): number {
   const end = nameEnd(text, i + 1);
-  if (end < 0) return undefined;
-  const attributes = keep ? new Map<string, string>() : undefined;
+  if (end < 0) return -1;
+  tagNameEnd = end;
   let j = end;
   for (;;) {
     const c = text.charCodeAt(j);
-    if (c === GT) return { nameStart: i + 1, nameEnd: end, attributes, selfClosing: false, end: j + 1 };
+    if (c === GT) {
+      tagSelfClosing = false;
+      return j + 1;
+    }
     if (c === SLASH) {
-      return text.charCodeAt(j + 1) === GT
-        ? { nameStart: i + 1, nameEnd: end, attributes, selfClosing: true, end: j + 2 }
-        : undefined;
+      tagSelfClosing = true;
+      return text.charCodeAt(j + 1) === GT ? j + 2 : -1;
     }
     // Between attributes: white space, and at least one.
-    if (c !== SPACE && c !== TAB) return undefined;
+    if (c !== SPACE && c !== TAB) return -1;
     while (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB) j++;
     const next = text.charCodeAt(j);
     if (next === GT || next === SLASH) continue;
     const attrEnd = nameEnd(text, j);
-    if (attrEnd < 0) return undefined;
+    if (attrEnd < 0) return -1;
     const attrStart = j;
     j = attrEnd;
-    if (text.charCodeAt(j) !== EQ) return undefined;
+    if (text.charCodeAt(j) !== EQ) return -1;
     const quote = text.charCodeAt(j + 1);
-    if (quote !== QUOT && quote !== APOS) return undefined;
+    if (quote !== QUOT && quote !== APOS) return -1;
     const valueStart = j + 2;
     // Native searches, not a loop per character: the characters themselves were checked up front.
     const k = text.indexOf(quote === QUOT ? '"' : "'", valueStart);
-    if (k < 0) return undefined;
+    if (k < 0) return -1;
     const lt = text.indexOf('<', valueStart);
-    if (lt >= 0 && lt < k) return undefined;
-    if (!entitiesOk(text, valueStart, k)) return undefined;
+    if (lt >= 0 && lt < k) return -1;
+    if (!entitiesOk(text, valueStart, k)) return -1;
     if (attributes !== undefined) {
       // parseCot keeps the first of two same-named attributes; rather than copy that rule, leave it to it.
       const name = text.slice(attrStart, attrEnd);
-      if (attributes.has(name)) return undefined;
+      if (attributes.has(name)) return -1;
       attributes.set(name, text.slice(valueStart, k));
     }
     j = k + 1;
@@ -177,16 +177,19 @@ function scan(text: string): { event: Map<string, string>; point: Map<string, st
         continue;
       }
       if (depth + 1 > QUICK_MAX_DEPTH) return undefined;
-      const element = readStartTag(text, i, depth <= 1);
-      if (element === undefined) return undefined;
-      const { nameStart, nameEnd: end } = element;
+      const attributes = depth <= 1 ? new Map<string, string>() : undefined;
+      const after = readStartTag(text, i, attributes);
+      if (after < 0) return undefined;
+      const nameStart = i + 1;
+      const end = tagNameEnd;
+      const selfClosing = tagSelfClosing;
       if (depth === 0) {
-        if (!nameIs(text, nameStart, end, 'event') || element.selfClosing) return undefined;
-        eventAttributes = element.attributes;
+        if (!nameIs(text, nameStart, end, 'event') || selfClosing) return undefined;
+        eventAttributes = attributes;
       } else if (depth === 1) {
         if (nameIs(text, nameStart, end, 'point')) {
           if (pointAttributes !== undefined) return undefined;
-          pointAttributes = element.attributes;
+          pointAttributes = attributes;
         } else if (nameIs(text, nameStart, end, 'detail') && !detailSeen) {
           detailSeen = true;
         } else {
@@ -199,8 +202,8 @@ function scan(text: string): { event: Map<string, string>; point: Map<string, st
       ) {
         return undefined;
       }
-      if (!element.selfClosing) stack.push(nameStart, end);
-      i = element.end;
+      if (!selfClosing) stack.push(nameStart, end);
+      i = after;
       continue;
     }
     if (stack.length === 0) return undefined; // text outside the root

@@ -5,7 +5,7 @@ import { serializeEvent } from '../cot/serialize';
 import { itemError, splitPayload } from '../convert/detect';
 import { withFields, type CotFieldValues } from '../convert/fields';
 import { payloadToCotInput, TEXT_FIELDS } from '../convert/to-input';
-import { withDefaultType, withUid } from '../convert/uid-mode';
+import { withUid } from '../convert/uid-mode';
 import { readSettings, type CotBuildDef, type CotBuildSettings } from './cot-build-settings';
 import type { DoneFunction, Node, NodeAPI, NodeMessage, SendFunction } from './red';
 
@@ -52,7 +52,6 @@ export = function register(RED: NodeAPI): void {
       keySource: settings.uidKey.source,
       prefix: settings.uidPrefix,
     });
-    input = withDefaultType(input);
     const event = toCotEvent(input, now);
     return { event, xml: serializeEvent(event) };
   }

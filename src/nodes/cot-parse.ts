@@ -1,22 +1,18 @@
 import { CotError, CotErrorCode, describeValue } from '../cot/errors';
-import { DELETE_TYPE } from '../cot/helpers';
 import type { CotEvent } from '../cot/model';
-import { cotToGeoJson } from '../convert/geojson';
-import { cotToWorldmap, DEFAULT_WORLDMAP_LAYER } from '../convert/worldmap';
+import { isModelShaped, readReceivedModel } from '../convert/received-model';
 import { StreamError } from '../stream/errors';
 import { DEFAULT_MAX_EVENT_BYTES, StreamParser, type StreamItem } from '../stream/stream-parser';
 import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction } from './red';
-import { booleanSetting, numberSetting, stringSetting } from './settings';
+import { readMapOutputs, withMapOutputs, type MapOutputsDef } from './map-outputs';
+import { numberSetting, stringSetting } from './settings';
 
-interface CotParseDef extends NodeDef {
+interface CotParseDef extends NodeDef, MapOutputsDef {
   /** `message`: each msg holds whole events; `stream`: msgs are chunks of one byte stream. */
   mode?: string;
   /** In stream mode, what makes one stream: `node` (all msgs), `topic`, or `session` (msg._session.id, as tcp in sets it). */
   streamKey?: string;
   maxEventKb?: string | number;
-  worldmap?: boolean | string;
-  layer?: string;
-  geojson?: boolean | string;
 }
 
 /**
@@ -27,11 +23,6 @@ const MAX_STREAMS = 1000;
 /** 8 MiB: TAK Server's own cap on one message; nothing a TAK network carries is larger. */
 const MAX_EVENT_KB_LIMIT = 8192;
 const DEFAULT_MAX_EVENT_KB = DEFAULT_MAX_EVENT_BYTES / 1024;
-
-/** Control events (ping, pong, protocol negotiation) are not things on a map; deletes are, as removals. */
-function onMap(event: CotEvent): boolean {
-  return !event.type.startsWith('t-') || event.type === DELETE_TYPE;
-}
 
 /** One error for the msg: the first problem, with a count when there were several. */
 function summarize(errors: StreamError[]): StreamError {
@@ -62,9 +53,7 @@ export = function register(RED: NodeAPI): void {
     }
     const stream = def.mode === 'stream';
     const streamKey = stringSetting(def.streamKey, 'node');
-    const worldmap = booleanSetting(def.worldmap, false);
-    const geojson = booleanSetting(def.geojson, false);
-    const layer = stringSetting(def.layer, DEFAULT_WORLDMAP_LAYER);
+    const mapOutputs = readMapOutputs(def);
     // In message mode one parser serves every msg: end() after each resets it.
     const single = new StreamParser({ maxEventBytes });
     const streams = new Map<string, StreamParser>();
@@ -98,37 +87,29 @@ export = function register(RED: NodeAPI): void {
         main.payload = event;
         main.cot = xml;
         main.topic = event.type;
-        const out: Array<NodeMessage | null> = [main];
-        const mapped = onMap(event);
-        if (worldmap) {
-          out.push(
-            mapped
-              ? {
-                  ...RED.util.cloneMessage(template),
-                  payload: cotToWorldmap(event, { layer, now }),
-                  topic: event.type,
-                }
-              : null,
-          );
-        }
-        if (geojson) {
-          out.push(
-            mapped
-              ? { ...RED.util.cloneMessage(template), payload: cotToGeoJson(event), topic: event.type }
-              : null,
-          );
-        }
-        send(out.length === 1 ? main : out);
+        send(withMapOutputs(RED, mapOutputs, event, main, template, now));
       });
     }
 
     this.on('input', (msg: NodeMessage, send: SendFunction, done: DoneFunction) => {
       const payload = msg.payload;
+      if (isModelShaped(payload)) {
+        // tak-receive's model, straight in: no change node to turn it back into XML first.
+        try {
+          emit(msg, [readReceivedModel(payload)], send);
+        } catch (error) {
+          done(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        done();
+        return;
+      }
       if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) {
         done(
           new CotError(
             CotErrorCode.INPUT,
-            `msg.payload is ${describeValue(payload)}; give CoT XML as a string or Buffer`,
+            `msg.payload is ${describeValue(payload)}; give CoT XML as a string or Buffer, or the CoT model ` +
+              'tak-receive emits (an object with a point); to make an event from other objects use cot-build',
             'payload',
             payload,
           ),

@@ -35,3 +35,13 @@ export function booleanSetting(value: unknown, fallback: boolean): boolean {
 export function secondsSetting(value: unknown, fallbackMs: number, name: string, minSeconds = 0): number {
   return Math.round(numberSetting(value, fallbackMs / 1000, name, minSeconds) * 1000);
 }
+
+/** A node's status line stays readable on the canvas; the full reason goes to the log and the debug sidebar. */
+const STATUS_REASON_MAX_CHARS = 100;
+
+/** A reason short enough for a node's status line. */
+export function statusReason(reason: string): string {
+  return reason.length > STATUS_REASON_MAX_CHARS
+    ? `${reason.slice(0, STATUS_REASON_MAX_CHARS - 1)}…`
+    : reason;
+}

@@ -1,10 +1,12 @@
 import type { CotEvent } from '../cot/model';
 import type { StreamError } from '../stream/errors';
+import { readMapOutputs, withMapOutputs, type MapOutputsDef } from './map-outputs';
 import type { Node, NodeAPI, NodeDef } from './red';
 import { booleanSetting, stringSetting } from './settings';
 import { useConnection } from './use-connection';
 
-interface TakReceiveDef extends NodeDef {
+/** The map outputs (`worldmap`, `layer`, `geojson`) are cot-parse's, read and written by the same code. */
+interface TakReceiveDef extends NodeDef, MapOutputsDef {
   server?: string;
   /** Comma-separated type prefixes, e.g. `a-f, b-t-f`; empty = all. */
   types?: string;
@@ -31,6 +33,7 @@ export = function register(RED: NodeAPI): void {
     const uid = stringSetting(def.uid);
     const how = stringSetting(def.how);
     const emitErrors = booleanSetting(def.emitErrors, false);
+    const mapOutputs = readMapOutputs(def);
     let lastWarning = 0;
     let suppressed = 0;
 
@@ -42,7 +45,9 @@ export = function register(RED: NodeAPI): void {
     useConnection(RED, this, def.server, {
       wantsControl: booleanSetting(def.includeControl, false),
       onEvent: ({ event, xml }) => {
-        if (wanted(event)) this.send({ payload: event, cot: xml, topic: event.type });
+        if (!wanted(event)) return;
+        const main = { payload: event, cot: xml, topic: event.type };
+        this.send(withMapOutputs(RED, mapOutputs, event, main, {}, Date.now()));
       },
       onParseError: (error: StreamError) => {
         if (emitErrors) {

@@ -10,7 +10,14 @@ import {
   type ServerTlsSources,
 } from '../tls/settings';
 import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction, TlsConfigNode } from './red';
-import { booleanSetting, numberSetting, secondsSetting, SettingError, stringSetting } from './settings';
+import {
+  booleanSetting,
+  numberSetting,
+  secondsSetting,
+  SettingError,
+  statusReason,
+  stringSetting,
+} from './settings';
 import { toWireXml } from './to-xml';
 
 interface TakServerDef extends NodeDef {
@@ -158,8 +165,9 @@ export = function register(RED: NodeAPI): void {
         );
       }
     } catch (error) {
-      this.status({ fill: 'red', shape: 'ring', text: RED._('tak-server.status.badConfig') });
       const message = error instanceof Error ? error.message : String(error);
+      const reason = statusReason(message);
+      this.status({ fill: 'red', shape: 'ring', text: RED._('tak-server.status.badConfig', { reason }) });
       this.error(error instanceof TlsError ? `${message} (${error.code})` : message);
       return;
     }

@@ -1,6 +1,7 @@
 import type { TakConfigNode } from './config-options';
 import type { ConnectionUser, SharedConnection } from './connection';
 import type { Node, NodeAPI } from './red';
+import { statusReason } from './settings';
 
 /**
  * Joins a node to the connection of its tak-config, shows the connection's state on it, and leaves the
@@ -20,7 +21,11 @@ export function useConnection(
   }
   const connection = config.connection;
   if (!connection) {
-    node.status({ fill: 'red', shape: 'ring', text: RED._('tak-config.status.badConfig') });
+    node.status({
+      fill: 'red',
+      shape: 'ring',
+      text: RED._('tak-config.status.badConfig', { reason: statusReason(config.configError ?? '') }),
+    });
     node.error(RED._('tak-config.errors.badConfig', { reason: config.configError ?? '' }));
     return undefined;
   }

@@ -61,6 +61,8 @@ export interface EmbeddedRedOptions {
    * listens (deploy tests). `editor`: the editor and endpoints served on 127.0.0.1, any free port.
    */
   http?: 'none' | 'nodes' | 'editor';
+  /** The editor's theme settings; by default no tour and no projects, as a test wants. */
+  editorTheme?: Record<string, unknown>;
 }
 
 /** Starts Node-RED in this process with this working tree installed as a package. */
@@ -86,7 +88,7 @@ export async function startEmbeddedRed(options: EmbeddedRedOptions = {}): Promis
     disableEditor: mode !== 'editor',
     credentialSecret: false,
     functionGlobalContext: options.globals ?? {},
-    editorTheme: { tours: false, projects: { enabled: false } },
+    editorTheme: options.editorTheme ?? { tours: false, projects: { enabled: false } },
     // No update-notification question in the editor, and no calls home.
     telemetry: { enabled: false },
     logging: {
