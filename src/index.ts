@@ -42,8 +42,9 @@ export {
   SERVER_STREAM_ENDPOINT,
 } from './cot/helpers';
 export type { PresenceOptions, DeleteOptions, ChatOptions, Takv } from './cot/helpers';
+export * from './takproto';
 export { StreamParser, DEFAULT_MAX_EVENT_BYTES } from './stream/stream-parser';
-export type { StreamItem, StreamParserOptions } from './stream/stream-parser';
+export type { StreamItem, StreamMode, StreamParserOptions } from './stream/stream-parser';
 export { StreamError, StreamErrorCode } from './stream/errors';
 export * from './client';
 export { CotServer } from './server/cot-server';

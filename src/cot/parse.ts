@@ -96,6 +96,13 @@ export class EventReader {
   /** Reading a tentative frame: anything but exactly one event element ends the reading. */
   private tentative = false;
   /**
+   * Reading detail content on its own (TAK Protocol's xmlDetail) inside a made-up event and detail:
+   * counts elements opened at those two levels, so content that closes the detail and opens another
+   * is refused rather than read as detail.
+   */
+  private detailOnly = false;
+  private shallowOpens = 0;
+  /**
    * Deepest element level read, `<event>` being 1. Checked as each tag opens, so a deep event is refused
    * before anything deep is built; sax keeps its open tags in an array, so reading never recurses.
    */
@@ -205,11 +212,46 @@ export class EventReader {
     return results;
   }
 
+  /**
+   * Detail content without its `<detail>` wrapper (TAK Protocol's xmlDetail) read as the children, text
+   * and attributes-free detail element it would be inside an event, under the same depth limit: its
+   * children are at level 3. Throws a CotError when it is not well-formed or does not stay inside the detail.
+   */
+  readDetailContent(xml: string): CotElement {
+    this.reset(xml);
+    this.detailOnly = true;
+    this.shallowOpens = 0;
+    try {
+      if (this.base === 0) {
+        this.parser.write(DETAIL_CONTENT_OPEN).write(xml).write(DETAIL_CONTENT_CLOSE).close();
+      } else {
+        // Inside the stream wrapper the sax parser stays open: no reset per message.
+        this.parser.write(DETAIL_CONTENT_OPEN + xml + DETAIL_CONTENT_CLOSE);
+        if (!this.rootClosed()) throw new NotOneEvent();
+      }
+    } catch (error) {
+      // Off before the fresh parser opens its stream wrapper, which would count as content otherwise.
+      this.detailOnly = false;
+      this.startParser();
+      if (error instanceof NotOneEvent) {
+        throw new CotError(
+          CotErrorCode.XML,
+          'not well-formed XML: the content does not stay inside its <detail>',
+        );
+      }
+      throw error;
+    }
+    this.detailOnly = false;
+    this.applyText();
+    return this.detail ?? {};
+  }
+
   private open(tag: sax.Tag): void {
     // sax has already put this tag on its stack.
     const depth = this.openTags().length - this.base;
     if (depth > this.maxDepth) throw tooDeepToRead(this.maxDepth);
     if (this.tentative) this.checkTentative(tag, depth);
+    if (this.detailOnly && depth <= 2 && ++this.shallowOpens > 2) throw new NotOneEvent();
     if (depth <= 1) {
       if (depth === 1) this.openRoot(tag);
       return; // depth 0: the stream wrapper
@@ -324,7 +366,8 @@ export class EventReader {
     this.textValues.push(text);
   }
 
-  private toEvent(root: Attributes): CotEvent {
+  /** Text gathered while reading, set on its elements. */
+  private applyText(): void {
     if (this.textOwners.length > 0) {
       // Whitespace-only text is pretty-printing, not content.
       for (let k = 0; k < this.textOwners.length; k++) {
@@ -334,6 +377,10 @@ export class EventReader {
       this.textOwners = [];
       this.textValues = [];
     }
+  }
+
+  private toEvent(root: Attributes): CotEvent {
+    this.applyText();
     // An event with neither uid nor type is reported for those first: they say what it is.
     if (!root.uid)
       throw new CotError(CotErrorCode.MISSING_UID, 'the event has no uid attribute', 'uid', root.uid);
@@ -372,6 +419,10 @@ export class EventReader {
     return event;
   }
 }
+
+/** The made-up event and detail around detail content read on its own. */
+const DETAIL_CONTENT_OPEN = '<event><detail>';
+const DETAIL_CONTENT_CLOSE = '</detail></event>';
 
 /** The protocol table's element names by length, to find a name sax has just spelt out among them. */
 const COMMON_NAMES_BY_LENGTH: string[][] = [];

@@ -168,8 +168,20 @@ function addToBuilder(parent: XMLBuilder, name: string, element: CotElement): vo
 function writeWithBuilder(name: string, element: CotElement, path: string): string {
   checkElement(element, path, DETAIL_DEPTH + 1);
   const root = fragment();
-  addToBuilder(root, name, element);
-  return singleLine(root.end({ headless: true }));
+  try {
+    addToBuilder(root, name, element);
+    return singleLine(root.end({ headless: true }));
+  } catch (error) {
+    // xmlbuilder2 holds names to the namespace rules too (`:a` and `a:b:c` are XML names, not qualified
+    // names): what it refuses is a coded error like any other, never a stray DOM exception.
+    if (error instanceof CotError) throw error;
+    throw new CotError(
+      CotErrorCode.XML_NAME,
+      `${path} cannot be written: ${error instanceof Error ? error.message : String(error)}; ` +
+        'use names without a leading or second ":"',
+      path,
+    );
+  }
 }
 
 function writeChild(name: string, element: CotElement, path: string): string {
@@ -196,6 +208,25 @@ function writeDetail(detail: CotElement): string {
   }
   const text = detail._text === undefined ? '' : escapeText(checkText(detail._text, 'detail'));
   return children === '' && text === '' ? `${open}/>` : `${open}>${text}${children}</detail>`;
+}
+
+/**
+ * The XML of the detail children `keep` accepts, in order, each whole (a repeated element as all its
+ * items), preceded by the detail's own text: what TAK Protocol carries in xmlDetail. Attributes of the
+ * detail itself are not written: the caller decides what to do with them.
+ */
+export function serializeDetailContent(detail: CotElement, keep: (name: string) => boolean): string {
+  let out = detail._text === undefined ? '' : escapeText(checkText(detail._text, 'detail'));
+  for (const key in detail) {
+    const value = detail[key];
+    if (key === '_text' || !isChild(value) || !keep(key)) continue;
+    const field = `detail.${key}`;
+    assertXmlName(key, field);
+    forEachChild(value, field, (child, childPath) => {
+      out += writeChild(key, child, childPath);
+    });
+  }
+  return out;
 }
 
 /** Writes a validated event as one line of XML with no declaration. */

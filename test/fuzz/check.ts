@@ -1,6 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   CotError,
   CotErrorCode,
+  decodeTakFrame,
   DEFAULT_MAX_DEPTH,
   parseCot,
   StreamError,
@@ -46,16 +48,18 @@ export class FuzzFailure extends Error {
  * result or a CotError/StreamError, a cap overrun, or a lost good event is a failure.
  */
 export function checkInput(input: FuzzInput, random: Random): void {
+  const protobuf = input.mode === 'protobuf';
+  const whole = protobuf ? 'decodeTakFrame' : 'parseCot';
   try {
-    checkEvent(parseCot(input.bytes), input);
+    checkEvent(protobuf ? decodeTakFrame(input.bytes) : parseCot(input.bytes), input);
   } catch (error) {
     if (error instanceof FuzzFailure) throw error;
     if (!(error instanceof CotError)) {
-      throw new FuzzFailure(`parseCot threw ${String(error)} instead of a CotError`, input);
+      throw new FuzzFailure(`${whole} threw ${String(error)} instead of a CotError`, input);
     }
-    if (!KNOWN_CODES.has(error.code)) throw new FuzzFailure(`parseCot: unknown code ${error.code}`, input);
+    if (!KNOWN_CODES.has(error.code)) throw new FuzzFailure(`${whole}: unknown code ${error.code}`, input);
   }
-  const parser = new StreamParser({ maxEventBytes: FUZZ_MAX_EVENT_BYTES });
+  const parser = new StreamParser({ maxEventBytes: FUZZ_MAX_EVENT_BYTES, mode: input.mode });
   const seen = new Set<string>();
   let from = 0;
   const take = (items: ReturnType<StreamParser['push']>): void => {
@@ -63,8 +67,23 @@ export function checkInput(input: FuzzInput, random: Random): void {
       if (item.kind === 'event') {
         seen.add(item.event.uid);
         checkEvent(item.event, input);
-        // What comes out is exactly bytes that came in: valid UTF-8, so nothing was replaced in decoding.
-        if (!input.bytes.includes(Buffer.from(item.xml, 'utf8'))) {
+        if (item.takproto !== undefined) {
+          // A frame that comes out is bytes that came in, and its XML reads back as the same event.
+          if (!input.bytes.includes(item.takproto))
+            throw new FuzzFailure("an event's takproto is not bytes of the input", input);
+          let again: CotEvent;
+          try {
+            again = parseCot(item.xml);
+          } catch (error) {
+            throw new FuzzFailure(`the XML of a protobuf event does not parse: ${String(error)}`, input);
+          }
+          if (!isDeepStrictEqual(again, item.event))
+            throw new FuzzFailure(
+              `the XML of a protobuf event reads back different: ${item.xml.slice(0, 120)}`,
+              input,
+            );
+        } else if (!input.bytes.includes(Buffer.from(item.xml, 'utf8'))) {
+          // What comes out is exactly bytes that came in: valid UTF-8, so nothing was replaced in decoding.
           throw new FuzzFailure(`an event's xml is not bytes of the input: ${item.xml.slice(0, 80)}`, input);
         }
       } else if (item.kind === 'error' && !(item.error instanceof StreamError)) {
