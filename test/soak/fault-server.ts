@@ -64,6 +64,11 @@ export class FaultServer {
     });
   }
 
+  /** Whether a client has named itself with this uid (since the server started; restarts keep the names). */
+  knows(uid: string): boolean {
+    return this.mailbox.has(uid);
+  }
+
   /** A client's first event names it; what waited for it goes out now, in order. */
   private identify(socket: net.Socket, uid: string): void {
     this.identity.set(socket, uid);

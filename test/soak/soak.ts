@@ -216,6 +216,9 @@ async function takServerErrors(red: EmbeddedRed): Promise<Record<string, number>
   });
 }
 
+/** The flow's receiving connection names itself to the server within moments; a loaded machine gets plenty. */
+const RECEIVER_KNOWN_WITHIN_MS = 30_000;
+
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const log = options.log ?? (() => undefined);
   const server = new FaultServer();
@@ -279,6 +282,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   try {
     await red.deploy(flow(server.port, options.queueSize, takServerPort));
+    // The server keeps events only for clients it knows: one offered before the receiver named itself would be
+    // lost by the server, not by us (seen as soak-0 going missing on a loaded machine).
+    const knownBy = performance.now() + RECEIVER_KNOWN_WITHIN_MS;
+    while (!server.knows('soak-receiver')) {
+      if (performance.now() > knownBy) {
+        throw new Error(
+          `the receiver did not connect to the soak's server within ${RECEIVER_KNOWN_WITHIN_MS} ms`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const started = performance.now();
     let offered = 0;
     const maxOffers = Math.ceil((options.durationMs / 1000) * options.rate);
