@@ -18,7 +18,7 @@ const SCREENSHOTS = process.env.TAKPAK_UPDATE_SCREENSHOTS
   ? path.join(REPO_ROOT, 'docs', 'screenshots')
   : path.join(REPO_ROOT, 'test-artifacts', 'screenshots');
 /** Editor steps wait at most this long for the page to catch up. */
-const UI_TIMEOUT_MS = 15_000;
+const UI_TIMEOUT_MS = 30_000;
 const EXAMPLES = path.join(REPO_ROOT, 'examples');
 
 const OUR_NODES: Array<[type: string, icon: string]> = [
