@@ -29,12 +29,14 @@ function slug(name) {
 function runLogged(bin, args, env, logFile) {
   return new Promise((resolve) => {
     const log = fs.openSync(logFile, 'w');
+    // A group of its own, so a timeout ends the test runner and every test process it started.
     const child = spawn(bin, args, {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', log, log],
+      detached: true,
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), JOB_TIMEOUT_MS);
+    const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), JOB_TIMEOUT_MS);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       fs.closeSync(log);
@@ -44,6 +46,7 @@ function runLogged(bin, args, env, logFile) {
 }
 
 function tail(file, lines = 40) {
+  if (!fs.existsSync(file)) return `(no log at ${file})`;
   return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 

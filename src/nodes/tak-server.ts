@@ -19,6 +19,7 @@ import {
   stringSetting,
 } from './settings';
 import { toWireXml } from './to-xml';
+import { checkRuntime } from './runtime-check';
 
 interface TakServerDef extends NodeDef {
   host?: string;
@@ -130,6 +131,7 @@ function recipient(to: unknown): { uid?: string; callsign?: string } | undefined
 }
 
 export = function register(RED: NodeAPI): void {
+  checkRuntime(RED);
   function TakServer(this: Node, def: TakServerDef): void {
     RED.nodes.createNode(this, def);
     let options: CotServerOptions;
