@@ -5,7 +5,7 @@
 // (test-artifacts/matrix/results.json); without --write it checks and lists what differs.
 const fs = require('node:fs');
 const path = require('node:path');
-const { NODE_RED_LINES, NODE_MAJORS, NODE_20_MIN } = require('./versions');
+const { NODE_RED_LINES, REFUSED_NODE_RED, NODE_MAJORS, NODE_20_MIN } = require('./versions');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const README = path.join(REPO_ROOT, 'README.md');
@@ -45,6 +45,10 @@ function compatTable(results) {
           (r) => r.kind === 'installed' && r.line === l.line,
         )} |`,
     ),
+    `| ${REFUSED_NODE_RED.line} (unsupported) | ${REFUSED_NODE_RED.node} | not loaded: the log names the versions needed | ${mark(
+      results,
+      (r) => r.kind === 'refused',
+    )} |`,
     '',
     '| Node.js | core tests |',
     '| --- | --- |',
@@ -86,6 +90,11 @@ function checkClaims(results) {
         problems.push(`Node-RED ${line.line} is claimed but its ${kind} job did not pass`);
       }
     }
+  }
+  if (!results.some((r) => r.kind === 'refused' && r.outcome === 'passed')) {
+    problems.push(
+      `Node-RED ${REFUSED_NODE_RED.line} is said to refuse the package, but that job did not pass`,
+    );
   }
   for (const major of NODE_MAJORS) {
     if (!results.some((r) => r.kind === 'core' && r.node.startsWith(`${major}.`) && r.outcome === 'passed')) {

@@ -3,7 +3,9 @@
 // (as the palette manager does), that Node-RED starts, and its editor API must show every node loaded with
 // no error, our examples under Import > Examples, our icons and help, and a flow with every one of our nodes
 // must deploy and carry an event end to end (inject -> cot-build -> tak-send -> tak-server -> tak-receive).
-// Usage (with the Node binary under test): node installed.js <node-red package dir> <tarball>
+// With --refused, the Node-RED is one the package does not support: it must load none of our nodes and say
+// which Node-RED the package needs, in one line of the log, with no stack trace.
+// Usage (with the Node binary under test): node installed.js <node-red package dir> <tarball> [--refused]
 /* global fetch */
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -65,8 +67,22 @@ async function getJson(base, route) {
   return res.json();
 }
 
+/** An unsupported Node-RED loads none of our nodes, and its log says which Node-RED the package needs. */
+async function checkRefused(base, pkg, log) {
+  const sets = (await getJson(base, '/nodes')).filter(
+    (set) => set.module === MODULE && set.enabled && !set.err,
+  );
+  assert.deepEqual(sets, [], 'no node of ours loaded');
+  const lines = log.map((e) => String(e.msg)).filter((msg) => msg.includes(MODULE));
+  assert.ok(
+    lines.some((msg) => msg.includes(pkg['node-red'].version)),
+    `the log names the Node-RED versions the package needs; it says:\n${lines.join('\n')}`,
+  );
+  assert.ok(!lines.some((msg) => /\n\s+at /.test(msg)), `no stack trace:\n${lines.join('\n')}`);
+}
+
 async function main() {
-  const [redDir, tarball] = process.argv.slice(2);
+  const [redDir, tarball, mode] = process.argv.slice(2);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'takpak-installed-'));
   const log = [];
   let server;
@@ -98,6 +114,11 @@ async function main() {
       fs.readFileSync(path.join(userDir, 'node_modules', MODULE, 'package.json'), 'utf8'),
     );
     const types = Object.keys(pkg['node-red'].nodes);
+    if (mode === '--refused') {
+      await checkRefused(base, pkg, log);
+      console.log(`Node-RED ${RED.version()} on Node ${process.version} refuses ${MODULE} with the reason`);
+      return;
+    }
 
     // Every node set loaded, enabled, without error.
     const sets = (await getJson(base, '/nodes')).filter((set) => set.module === MODULE);

@@ -9,7 +9,7 @@ const { setTimeout, clearTimeout } = require('node:timers');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { NODE_RED_LINES, NODE_MAJORS } = require('./versions');
+const { NODE_RED_LINES, REFUSED_NODE_RED, NODE_MAJORS } = require('./versions');
 const { REPO_ROOT, ensureNode, ensureNodeRed, nodeVersion } = require('./toolchain');
 const { classify } = require('./jobs');
 const { packTarball } = require('./pack');
@@ -58,8 +58,9 @@ async function main() {
   const { nodeLevel, core } = classify();
 
   // Fetch every runtime first (in parallel: it is network-bound), so a registry problem fails early.
-  const [reds, nodes, tarball] = await Promise.all([
+  const [reds, refusedRed, nodes, tarball] = await Promise.all([
     Promise.all(NODE_RED_LINES.map((l) => ensureNodeRed(l.line, l.range))),
+    ensureNodeRed(REFUSED_NODE_RED.line, REFUSED_NODE_RED.range),
     Promise.all(NODE_MAJORS.map((major) => ensureNode(major))),
     packTarball(path.join(ARTIFACTS, 'pack')),
   ]);
@@ -93,6 +94,16 @@ async function main() {
       args: [path.join(__dirname, 'installed.js'), red.dir, tarball],
       env: {},
     });
+  });
+  jobs.push({
+    kind: 'refused',
+    name: `unsupported Node-RED ${refusedRed.version} refuses the package with the reason`,
+    nodeRed: refusedRed.version,
+    line: REFUSED_NODE_RED.line,
+    node: nodeVersions.get(REFUSED_NODE_RED.node),
+    bin: nodeBins.get(REFUSED_NODE_RED.node),
+    args: [path.join(__dirname, 'installed.js'), refusedRed.dir, tarball, '--refused'],
+    env: {},
   });
   for (const major of NODE_MAJORS) {
     jobs.push({
