@@ -5,7 +5,7 @@
 // (test-artifacts/matrix/results.json); without --write it checks and lists what differs.
 const fs = require('node:fs');
 const path = require('node:path');
-const { NODE_RED_LINES, REFUSED_NODE_RED, NODE_MAJORS, NODE_20_MIN } = require('./versions');
+const { NODE_RED_LINES, REFUSED_NODE_RED, REFUSED_NODE, NODE_MAJORS, NODE_20_MIN } = require('./versions');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const README = path.join(REPO_ROOT, 'README.md');
@@ -55,6 +55,10 @@ function compatTable(results) {
     ...NODE_MAJORS.map(
       (m) => `| ${m} | ${mark(results, (r) => r.kind === 'core' && r.node.split('.')[0] === String(m))} |`,
     ),
+    `| ${REFUSED_NODE.node} (unsupported) | takpak's nodes refuse to load, naming the versions needed: ${mark(
+      results,
+      (r) => r.kind === 'refused-node',
+    )} |`,
   ];
   return rows.join('\n');
 }
@@ -90,6 +94,9 @@ function checkClaims(results) {
         problems.push(`Node-RED ${line.line} is claimed but its ${kind} job did not pass`);
       }
     }
+  }
+  if (!results.some((r) => r.kind === 'refused-node' && r.outcome === 'passed')) {
+    problems.push(`Node ${REFUSED_NODE.node} is said to be refused at load, but that job did not pass`);
   }
   if (!results.some((r) => r.kind === 'refused' && r.outcome === 'passed')) {
     problems.push(

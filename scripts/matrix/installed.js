@@ -3,8 +3,8 @@
 // (as the palette manager does), that Node-RED starts, and its editor API must show every node loaded with
 // no error, our examples under Import > Examples, our icons and help, and a flow with every one of our nodes
 // must deploy and carry an event end to end (inject -> cot-build -> tak-send -> tak-server -> tak-receive).
-// With --refused, the Node-RED is one the package does not support: it must load none of our nodes and say
-// which Node-RED the package needs, in one line of the log, with no stack trace.
+// With --refused (--refused-node), the Node-RED (Node.js) is one the package does not support: it must load
+// none of our nodes and say which versions the package needs, in the log, with no stack trace.
 // Usage (with the Node binary under test): node installed.js <node-red package dir> <tarball> [--refused]
 /* global fetch */
 const assert = require('node:assert/strict');
@@ -67,18 +67,19 @@ async function getJson(base, route) {
   return res.json();
 }
 
-/** An unsupported Node-RED loads none of our nodes, and its log says which Node-RED the package needs. */
-async function checkRefused(base, pkg, log) {
+/** On an unsupported Node-RED or Node.js none of our nodes loads, and the log says which versions we need. */
+async function checkRefused(base, needed, log) {
   const sets = (await getJson(base, '/nodes')).filter(
     (set) => set.module === MODULE && set.enabled && !set.err,
   );
   assert.deepEqual(sets, [], 'no node of ours loaded');
   const lines = log.map((e) => String(e.msg)).filter((msg) => msg.includes(MODULE));
   assert.ok(
-    lines.some((msg) => msg.includes(pkg['node-red'].version)),
-    `the log names the Node-RED versions the package needs; it says:\n${lines.join('\n')}`,
+    lines.some((msg) => msg.includes(needed)),
+    `the log names the versions the package needs (${needed}); it says:\n${lines.join('\n')}`,
   );
   assert.ok(!lines.some((msg) => /\n\s+at /.test(msg)), `no stack trace:\n${lines.join('\n')}`);
+  return lines.find((msg) => msg.includes(needed));
 }
 
 async function main() {
@@ -114,9 +115,15 @@ async function main() {
       fs.readFileSync(path.join(userDir, 'node_modules', MODULE, 'package.json'), 'utf8'),
     );
     const types = Object.keys(pkg['node-red'].nodes);
-    if (mode === '--refused') {
-      await checkRefused(base, pkg, log);
-      console.log(`Node-RED ${RED.version()} on Node ${process.version} refuses ${MODULE} with the reason`);
+    if (mode === '--refused' || mode === '--refused-node') {
+      const line = await checkRefused(
+        base,
+        mode === '--refused' ? pkg['node-red'].version : pkg.engines.node,
+        log,
+      );
+      console.log(
+        `Node-RED ${RED.version()} on Node ${process.version} refuses ${MODULE}, saying:\n  ${line}`,
+      );
       return;
     }
 

@@ -9,7 +9,7 @@ const { setTimeout, clearTimeout } = require('node:timers');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { NODE_RED_LINES, REFUSED_NODE_RED, NODE_MAJORS } = require('./versions');
+const { NODE_RED_LINES, REFUSED_NODE_RED, REFUSED_NODE, NODE_MAJORS } = require('./versions');
 const { REPO_ROOT, ensureNode, ensureNodeRed, nodeVersion } = require('./toolchain');
 const { classify } = require('./jobs');
 const { packTarball } = require('./pack');
@@ -61,10 +61,10 @@ async function main() {
   const [reds, refusedRed, nodes, tarball] = await Promise.all([
     Promise.all(NODE_RED_LINES.map((l) => ensureNodeRed(l.line, l.range))),
     ensureNodeRed(REFUSED_NODE_RED.line, REFUSED_NODE_RED.range),
-    Promise.all(NODE_MAJORS.map((major) => ensureNode(major))),
+    Promise.all([...NODE_MAJORS, REFUSED_NODE.node].map((major) => ensureNode(major))),
     packTarball(path.join(ARTIFACTS, 'pack')),
   ]);
-  const nodeBins = new Map(NODE_MAJORS.map((major, i) => [major, nodes[i]]));
+  const nodeBins = new Map([...NODE_MAJORS, REFUSED_NODE.node].map((major, i) => [major, nodes[i]]));
   for (const line of NODE_RED_LINES)
     if (!nodeBins.has(line.node)) nodeBins.set(line.node, await ensureNode(line.node));
   const nodeVersions = new Map();
@@ -103,6 +103,17 @@ async function main() {
     node: nodeVersions.get(REFUSED_NODE_RED.node),
     bin: nodeBins.get(REFUSED_NODE_RED.node),
     args: [path.join(__dirname, 'installed.js'), refusedRed.dir, tarball, '--refused'],
+    env: {},
+  });
+  const redOfRefusedNode = reds[NODE_RED_LINES.findIndex((l) => l.line === REFUSED_NODE.line)];
+  jobs.push({
+    kind: 'refused-node',
+    name: `unsupported Node ${nodeVersions.get(REFUSED_NODE.node)} under Node-RED ${redOfRefusedNode.version} refuses the package with the reason`,
+    nodeRed: redOfRefusedNode.version,
+    line: REFUSED_NODE.line,
+    node: nodeVersions.get(REFUSED_NODE.node),
+    bin: nodeBins.get(REFUSED_NODE.node),
+    args: [path.join(__dirname, 'installed.js'), redOfRefusedNode.dir, tarball, '--refused-node'],
     env: {},
   });
   for (const major of NODE_MAJORS) {
