@@ -1,6 +1,7 @@
 'use strict';
 // Sorts the compiled tests into the matrix's two kinds: node-level tests (they start a real Node-RED runtime)
 // and core tests (no Node-RED, no browser). Editor tests drive Chromium and stay with `npm test` on Node 20.
+// The soak tests run real outages on a real clock: they get the machine to themselves (see run.js).
 const fs = require('node:fs');
 const path = require('node:path');
 const { REPO_ROOT } = require('./toolchain');
@@ -20,9 +21,12 @@ function compiledTests() {
 function classify() {
   const nodeLevel = [];
   const core = [];
+  const soak = [];
   for (const file of compiledTests()) {
-    if (/editor/.test(path.basename(file))) continue;
+    const name = path.basename(file);
+    if (/editor/.test(name)) continue;
     if (RUNTIME_HELPERS.test(fs.readFileSync(file, 'utf8'))) nodeLevel.push(file);
+    else if (name.startsWith('soak-')) soak.push(file);
     else core.push(file);
   }
   if (nodeLevel.length === 0 || core.length === 0) {
@@ -30,7 +34,7 @@ function classify() {
       `found ${nodeLevel.length} node-level and ${core.length} core tests: the build looks wrong`,
     );
   }
-  return { nodeLevel, core };
+  return { nodeLevel, core, soak };
 }
 
 module.exports = { classify };

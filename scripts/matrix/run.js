@@ -55,7 +55,7 @@ async function main() {
   fs.rmSync(ARTIFACTS, { recursive: true, force: true });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const started = Date.now();
-  const { nodeLevel, core } = classify();
+  const { nodeLevel, core, soak } = classify();
 
   // Fetch every runtime first (in parallel: it is network-bound), so a registry problem fails early.
   const [reds, refusedRed, nodes, tarball] = await Promise.all([
@@ -125,25 +125,40 @@ async function main() {
       args: ['--test', '--test-reporter=spec', ...core],
       env: {},
     });
-  }
-  const selected = jobs.filter((job) => job.name.includes(only));
-
-  const results = [];
-  let next = 0;
-  async function worker() {
-    while (next < selected.length) {
-      const job = selected[next++];
-      const logFile = path.join(ARTIFACTS, `${slug(job.name)}.log`);
-      const t0 = Date.now();
-      const outcome = await runLogged(job.bin, job.args, job.env, logFile);
-      const seconds = Math.round((Date.now() - t0) / 1000);
-      const { kind, name, nodeRed, line, node } = job;
-      results.push({ kind, name, nodeRed, line, node, outcome, seconds });
-      if (outcome === 'passed') console.log(`PASS ${job.name} (${seconds} s)`);
-      else console.log(`FAIL ${job.name}: ${outcome} (${seconds} s); log ${logFile}\n${tail(logFile)}\n`);
+    if (soak.length > 0) {
+      jobs.push({
+        kind: 'core',
+        name: `soak tests on Node ${nodeVersions.get(major)}`,
+        node: nodeVersions.get(major),
+        bin: nodeBins.get(major),
+        args: ['--test', '--test-reporter=spec', ...soak],
+        env: {},
+        // Timed outages on a real clock: alone on the machine, or a busy neighbour makes them miss.
+        exclusive: true,
+      });
     }
   }
+  const selected = jobs.filter((job) => job.name.includes(only));
+  const shared = selected.filter((job) => !job.exclusive);
+  const alone = selected.filter((job) => job.exclusive);
+
+  const results = [];
+  async function runJob(job) {
+    const logFile = path.join(ARTIFACTS, `${slug(job.name)}.log`);
+    const t0 = Date.now();
+    const outcome = await runLogged(job.bin, job.args, job.env, logFile);
+    const seconds = Math.round((Date.now() - t0) / 1000);
+    const { kind, name, nodeRed, line, node } = job;
+    results.push({ kind, name, nodeRed, line, node, outcome, seconds });
+    if (outcome === 'passed') console.log(`PASS ${job.name} (${seconds} s)`);
+    else console.log(`FAIL ${job.name}: ${outcome} (${seconds} s); log ${logFile}\n${tail(logFile)}\n`);
+  }
+  let next = 0;
+  async function worker() {
+    while (next < shared.length) await runJob(shared[next++]);
+  }
   await Promise.all(Array.from({ length: PARALLEL_JOBS }, worker));
+  for (const job of alone) await runJob(job);
   fs.writeFileSync(path.join(ARTIFACTS, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 
   const problems = only ? [] : checkClaims(results);
