@@ -10,6 +10,7 @@ const { tarballProblems } = require(path.join(REPO_ROOT, 'scripts', 'matrix', 'p
 const claims = require(path.join(REPO_ROOT, 'scripts', 'matrix', 'claims.js')) as {
   compatTable(results: unknown[]): string;
   stable(table: string): string;
+  cells(table: string): string;
   nodeRange(): string;
   nodeRedRange(): string;
 };
@@ -102,6 +103,13 @@ describe('the claims the matrix checks', () => {
     assert.match(table, /\| 4\.0 \| 20 \| not run \| not run \|/);
     assert.match(table, /\| 22 \| passed \(22\.23\.3\) \|/);
     assert.doesNotMatch(claims.stable(table), /3\.1\.15/, 'a patch release does not change the README');
+  });
+
+  it('compares the README table by its cells, whatever padding prettier gave the columns', () => {
+    const made = '| Node.js | core tests |\n| --- | --- |\n| 20 | passed |';
+    const padded = '| Node.js | core tests |\n| ------- | ---------- |\n| 20      | passed     |';
+    assert.equal(claims.cells(padded), claims.cells(made));
+    assert.notEqual(claims.cells(padded.replace('passed', 'FAILED')), claims.cells(made));
   });
 });
 

@@ -3,6 +3,7 @@
 // package.json are derived from scripts/matrix/versions.js, and the README's compatibility table is generated
 // from the matrix's results. `node scripts/matrix/claims.js --write` rewrites the table from the last results
 // (test-artifacts/matrix/results.json); without --write it checks and lists what differs.
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { NODE_RED_LINES, REFUSED_NODE_RED, REFUSED_NODE, NODE_MAJORS, NODE_20_MIN } = require('./versions');
@@ -68,6 +69,20 @@ function stable(table) {
   return table.replace(/passed \([^)]*\)/g, 'passed');
 }
 
+/** The table's cells, whatever padding prettier gave the columns in the README. */
+function cells(table) {
+  return table
+    .trim()
+    .split('\n')
+    .map((row) =>
+      row
+        .split('|')
+        .map((cell) => cell.trim().replace(/^-+$/, '-'))
+        .join('|'),
+    )
+    .join('\n');
+}
+
 function readmeTable() {
   const text = fs.readFileSync(README, 'utf8');
   const start = text.indexOf(START);
@@ -118,13 +133,13 @@ function checkClaims(results) {
     problems.push(
       `README.md has no compatibility table between "${START}" and "${END}"; run: node scripts/matrix/claims.js --write`,
     );
-  } else if (readme.table !== want) {
+  } else if (cells(readme.table) !== cells(want)) {
     problems.push(`README.md's compatibility table differs from what ran; it should read:\n${want}`);
   }
   return problems;
 }
 
-module.exports = { checkClaims, compatTable, nodeRange, nodeRedRange, stable, START, END };
+module.exports = { cells, checkClaims, compatTable, nodeRange, nodeRedRange, stable, START, END };
 
 if (require.main === module) {
   const results = JSON.parse(fs.readFileSync(RESULTS, 'utf8'));
@@ -136,6 +151,8 @@ if (require.main === module) {
       README,
       `${readme.text.slice(0, readme.start + START.length)}\n${table}\n${readme.text.slice(readme.end)}`,
     );
+    // `npm run lint` checks the README's formatting: pad the table's columns as prettier does.
+    execFileSync('npx', ['prettier', '--write', README], { cwd: REPO_ROOT, stdio: 'inherit' });
   }
   const problems = checkClaims(results);
   for (const problem of problems) console.log(`FAIL claims: ${problem}`);
