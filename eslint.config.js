@@ -3,7 +3,9 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.node-red-user/', 'test-artifacts/', 'nodes/**/*.html'] },
+  {
+    ignores: ['dist/', 'node_modules/', '.matrix/', '.node-red-user/', 'test-artifacts/', 'nodes/**/*.html'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

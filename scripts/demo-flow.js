@@ -455,4 +455,11 @@ function nodeRedSettings(host, port) {
   };
 }
 
-module.exports = { demoFlow, demoCredentials, demoSettings, nodeRedSettings, simulateSensors };
+module.exports = {
+  EDITOR_DEFAULTS,
+  demoFlow,
+  demoCredentials,
+  demoSettings,
+  nodeRedSettings,
+  simulateSensors,
+};

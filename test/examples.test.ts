@@ -4,28 +4,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startEmbeddedRed, type EmbeddedRed, type RedLogEntry } from './helpers/embedded-red';
 import { REPO_ROOT } from './helpers/paths';
-import { freePort } from './helpers/ports';
+import { asImported, EXAMPLES } from './helpers/examples';
 
 interface DemoFlowModule {
   demoFlow(env: Record<string, string | undefined>): Array<Record<string, unknown>>;
-}
-
-const EXAMPLES = path.join(REPO_ROOT, 'examples');
-
-/** Deployed as imported, on a tab of its own; only ports change, so examples never fight over 8087. */
-async function asImported(file: string): Promise<Array<Record<string, unknown>>> {
-  const nodes = JSON.parse(readFileSync(path.join(EXAMPLES, file), 'utf8')) as Array<Record<string, unknown>>;
-  const port = await freePort();
-  const tab = `tab-${file}`;
-  return [
-    { id: tab, type: 'tab', label: file },
-    ...nodes.map((node) => {
-      const placed: Record<string, unknown> = { ...node };
-      if ('port' in placed) placed.port = node.type === 'tak-server' ? 0 : port;
-      if ('wires' in placed) Object.assign(placed, { z: tab, x: placed.x ?? 100, y: placed.y ?? 100 });
-      return placed;
-    }),
-  ];
 }
 
 describe('every flow in examples/ loads and deploys without errors in a real runtime', () => {
@@ -68,44 +50,6 @@ describe('every flow in examples/ loads and deploys without errors in a real run
       await red.deploy([]);
     });
   }
-});
-
-describe('examples/01-sensor-to-tak.json answers the sensor', () => {
-  let red: EmbeddedRed;
-
-  before(async () => {
-    red = await startEmbeddedRed({ http: 'editor' });
-    await red.deploy(await asImported('01-sensor-to-tak.json'));
-  });
-  after(async () => {
-    await red.stop();
-  });
-
-  async function post(body: string, type = 'application/json'): Promise<{ status: number; text: string }> {
-    const response = await fetch(`${red.url}/sensor`, {
-      method: 'POST',
-      headers: { 'content-type': type },
-      body,
-    });
-    return { status: response.status, text: await response.text() };
-  }
-
-  it('204 once a reading became a CoT event', async () => {
-    const answer = await post(JSON.stringify({ id: 'pump-7', lat: 51.5, lon: -0.12, name: 'Pump 7' }));
-    assert.equal(answer.status, 204);
-  });
-
-  it('400 with the reason and its code for a reading it cannot use, not 204 before it looked', async () => {
-    const latitude = await post(JSON.stringify({ id: 'pump-7', lat: 95, lon: -0.12, name: 'Pump 7' }));
-    assert.equal(latitude.status, 400);
-    const body = JSON.parse(latitude.text) as { error?: string; code?: string };
-    assert.match(String(body.error), /lat/);
-    assert.match(String(body.code), /^ERR_/);
-
-    const text = await post('pump 7 is at the gate', 'text/plain');
-    assert.equal(text.status, 400);
-    assert.ok((JSON.parse(text.text) as { error?: string }).error, text.text);
-  });
 });
 
 describe('every example imports beside the demo without a clash', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { startEmbeddedRed, type EmbeddedRed } from './helpers/embedded-red';
+import { NODE_RED_MAIN } from './helpers/paths';
 
 /** What the runtime announces to the editor for every status a node shows. */
 interface NodeStatusEvent {
@@ -11,7 +12,7 @@ interface NodeStatusEvent {
 
 /** The runtime's event bus, where each node's status goes to the editor. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const events = (require('node-red') as { events: EventEmitter }).events;
+const events = (require(NODE_RED_MAIN) as { events: EventEmitter }).events;
 
 /** A status is shown within milliseconds of a deploy; seconds means it never came. */
 const STATUS_TIMEOUT_MS = 5_000;

@@ -17,6 +17,7 @@ import {
   waitFor,
   waitForConnectionStatus,
 } from './helpers/red';
+import { catchCode } from './helpers/catch-code';
 
 type Msg = Record<string, unknown>;
 
@@ -229,8 +230,8 @@ describe('tak-receive to a map', () => {
     assert.deepEqual(
       errors.map((e) => [e.tag, e.code, e.source.id]),
       [
-        ['no uid', 'ERR_COT_MISSING_UID', 'parse'],
-        ['short form', 'ERR_COT_INPUT', 'parse'],
+        ['no uid', catchCode('ERR_COT_MISSING_UID'), 'parse'],
+        ['short form', catchCode('ERR_COT_INPUT'), 'parse'],
       ],
     );
     assert.match(errors[0]?.message ?? '', /uid is undefined; every event needs a non-empty uid/);

@@ -76,6 +76,16 @@ describe('tak-server with tak-config, tak-send and tak-receive in one runtime', 
     // tak-receive users start both connections; wait until both are up and identified.
     await waitForConnectionStatus('cfg-alpha', (text) => text === 'tak-config.status.connected');
     await waitForConnectionStatus('cfg-bravo', (text) => text === 'tak-config.status.connected');
+    // "connected" is the clients' side: the server may not yet have accepted both sockets or read the
+    // presence events whose callsigns msg.to picks clients by (Node-RED 4.0's timing showed it).
+    const atServer = collect(getNode('srv-out'));
+    await eventually(() => {
+      const last = atServer.filter((m) => m.topic === 'metrics').at(-1)?.payload as
+        { clients?: Array<{ callsign?: string }> } | undefined;
+      if ((last?.clients ?? []).filter((c) => c.callsign).length === 2) return true;
+      getNode('srv').receive({ topic: 'metrics' });
+      return false;
+    }, 'the server knows both clients by callsign');
   }
 
   it('exchanges events both ways, never echoing to the sender, and hands every event to the flow', async () => {

@@ -8,6 +8,7 @@ import { payloadToCotInput, TEXT_FIELDS } from '../convert/to-input';
 import { withUid } from '../convert/uid-mode';
 import { readSettings, type CotBuildDef, type CotBuildSettings } from './cot-build-settings';
 import type { DoneFunction, Node, NodeAPI, NodeMessage, SendFunction } from './red';
+import { checkRuntime } from './runtime-check';
 
 function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
@@ -27,6 +28,7 @@ function locate(error: unknown, index: number | undefined, sources: Map<string, 
 }
 
 export = function register(RED: NodeAPI): void {
+  checkRuntime(RED);
   async function buildOne(
     settings: CotBuildSettings,
     msg: NodeMessage,

@@ -6,6 +6,7 @@ import { DEFAULT_MAX_EVENT_BYTES, StreamParser, type StreamItem } from '../strea
 import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction } from './red';
 import { readMapOutputs, withMapOutputs, type MapOutputsDef } from './map-outputs';
 import { numberSetting, stringSetting } from './settings';
+import { checkRuntime } from './runtime-check';
 
 interface CotParseDef extends NodeDef, MapOutputsDef {
   /** `message`: each msg holds whole events; `stream`: msgs are chunks of one byte stream. */
@@ -39,6 +40,7 @@ function summarize(errors: StreamError[]): StreamError {
 }
 
 export = function register(RED: NodeAPI): void {
+  checkRuntime(RED);
   function CotParse(this: Node, def: CotParseDef): void {
     RED.nodes.createNode(this, def);
     let maxEventBytes: number;

@@ -49,6 +49,9 @@ export interface JSONataExpression {
 }
 
 export interface NodeAPI {
+  /** The Node-RED version, such as "4.1.15". */
+  version?: () => string;
+  log?: { warn(message: string): void };
   /** The runtime's events (flows started, runtime state); absent in some test harnesses. */
   events?: RuntimeEvents;
   nodes: {

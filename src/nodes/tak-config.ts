@@ -16,6 +16,7 @@ import {
 } from './connection';
 import { adopt, isDeploying, park, watchRuntime } from './handover';
 import type { AdminResponse, NodeAPI, NodeStatus, TlsConfigNode } from './red';
+import { checkRuntime } from './runtime-check';
 
 /** Status text is kept short enough to read under a node on the canvas. */
 const MAX_STATUS_REASON_CHARS = 48;
@@ -36,6 +37,7 @@ function answer(res: AdminResponse, work: () => unknown): void {
 }
 
 export = function register(RED: NodeAPI): void {
+  checkRuntime(RED);
   // The dialogs send a file (base64) and get back what it holds or why it cannot be used; a data package
   // comes back as host, port, protocol and the two .p12 files for the node's credentials.
   if (RED.httpAdmin && RED.auth) {

@@ -4,6 +4,7 @@ import { readMapOutputs, withMapOutputs, type MapOutputsDef } from './map-output
 import type { Node, NodeAPI, NodeDef } from './red';
 import { booleanSetting, stringSetting } from './settings';
 import { useConnection } from './use-connection';
+import { checkRuntime } from './runtime-check';
 
 /** The map outputs (`worldmap`, `layer`, `geojson`) are cot-parse's, read and written by the same code. */
 interface TakReceiveDef extends NodeDef, MapOutputsDef {
@@ -27,6 +28,7 @@ function listSetting(value: string | undefined): string[] {
 }
 
 export = function register(RED: NodeAPI): void {
+  checkRuntime(RED);
   function TakReceive(this: Node, def: TakReceiveDef): void {
     RED.nodes.createNode(this, def);
     const types = listSetting(def.types);

@@ -1,6 +1,7 @@
 import type { NodeAPI, NodeDef, Node, NodeMessage, SendFunction, DoneFunction } from './red';
 import { toWireXml } from './to-xml';
 import { useConnection } from './use-connection';
+import { checkRuntime } from './runtime-check';
 
 interface TakSendDef extends NodeDef {
   server?: string;
@@ -9,6 +10,7 @@ interface TakSendDef extends NodeDef {
 }
 
 export = function register(RED: NodeAPI): void {
+  checkRuntime(RED);
   function TakSend(this: Node, def: TakSendDef): void {
     RED.nodes.createNode(this, def);
     const connection = useConnection(RED, this, def.server, {});

@@ -33,6 +33,7 @@ import {
   stringSetting,
 } from './settings';
 import { toWireXml } from './to-xml';
+import { checkRuntime } from './runtime-check';
 
 interface TakServerDef extends NodeDef {
   host?: string;
@@ -199,6 +200,7 @@ function recipient(to: unknown): { uid?: string; callsign?: string } | undefined
 }
 
 export = function register(RED: NodeAPI): void {
+  checkRuntime(RED);
   watchRuntime(RED.events);
   watchServerHandover(RED.events);
 

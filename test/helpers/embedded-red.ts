@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from './paths';
+import { NODE_RED_MAIN, REPO_ROOT } from './paths';
 
 interface RedNodes {
   getNode(id: string): { receive(msg: Record<string, unknown>): void } | null;
@@ -72,7 +72,7 @@ export async function startEmbeddedRed(options: EmbeddedRedOptions = {}): Promis
   mkdirSync(path.join(userDir, 'node_modules'));
   symlinkSync(REPO_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const RED = require('node-red') as RedModule;
+  const RED = require(NODE_RED_MAIN) as RedModule;
   const express = require('express') as () => http.RequestListener & {
     use(path: string, handler: unknown): void;
   };

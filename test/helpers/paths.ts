@@ -32,3 +32,9 @@ export function sharedFixtures(folder: string, suffix: string): { files: string[
     .map((name) => path.join(dir, name));
   return { files, skip: false };
 }
+
+/**
+ * The Node-RED the node-level tests run on: the dev dependency, or the main file of another version that the
+ * compatibility matrix (scripts/matrix/run.js) installed outside node_modules and names in TAKPAK_NODE_RED.
+ */
+export const NODE_RED_MAIN = process.env.TAKPAK_NODE_RED || require.resolve('node-red');

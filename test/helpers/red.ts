@@ -1,12 +1,13 @@
 import type { EventEmitter } from 'node:events';
 import helper from 'node-red-node-test-helper';
+import { NODE_RED_MAIN } from './paths';
 
 let started = false;
 
 /** A real Node-RED runtime (node-red-node-test-helper), started once per test file. */
 export async function startRed(): Promise<typeof helper> {
   if (!started) {
-    helper.init(require.resolve('node-red'));
+    helper.init(NODE_RED_MAIN);
     await new Promise<void>((resolve, reject) =>
       helper.startServer((error) => (error ? reject(error) : resolve())),
     );
