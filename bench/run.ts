@@ -14,6 +14,7 @@ import { runCotBuildCase, runCotParseCase } from './cot-case';
 import { runE2eCase } from './e2e-case';
 import { runFanoutCase } from './fanout-case';
 import { runOddStreamCase, runStreamCase } from './stream-case';
+import { runTakprotoDecodeCase, runTakprotoEncodeCase } from './takproto-case';
 import {
   CHILD_FLAG,
   DEFAULT_MEASURE,
@@ -30,6 +31,8 @@ import {
 const CASES: BenchCase[] = [
   { name: 'cot-parse', run: runCotParseCase },
   { name: 'cot-build', run: runCotBuildCase },
+  { name: 'takproto-decode', run: runTakprotoDecodeCase },
+  { name: 'takproto-encode', run: runTakprotoEncodeCase },
   { name: 'stream', run: runStreamCase },
   { name: 'stream-odd', run: runOddStreamCase },
   { name: 'client-send', run: runClientSendCase },

@@ -3,6 +3,8 @@
  */
 export { buildCot, buildCotWithXmlbuilder2, toCotEvent } from './cot/build';
 export { parseCot } from './cot/parse';
+export type { ParseOptions } from './cot/parse';
+export { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT } from './cot/limits';
 export { CotError, CotErrorCode } from './cot/errors';
 export type {
   CotDetail,
@@ -40,8 +42,9 @@ export {
   SERVER_STREAM_ENDPOINT,
 } from './cot/helpers';
 export type { PresenceOptions, DeleteOptions, ChatOptions, Takv } from './cot/helpers';
+export * from './takproto';
 export { StreamParser, DEFAULT_MAX_EVENT_BYTES } from './stream/stream-parser';
-export type { StreamItem, StreamParserOptions } from './stream/stream-parser';
+export type { StreamItem, StreamMode, StreamParserOptions } from './stream/stream-parser';
 export { StreamError, StreamErrorCode } from './stream/errors';
 export * from './client';
 export { CotServer } from './server/cot-server';

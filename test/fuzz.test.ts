@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkInput } from './fuzz/check';
-import { generate, loadCorpus, seeded, type InputKind } from './fuzz/generators';
+import { generate, INPUT_KINDS, loadCorpus, seeded, type InputKind } from './fuzz/generators';
 
 /** A short run for every `npm test`; `npm run fuzz` runs a million. */
 const SHORT_RUN = 20_000;
@@ -16,15 +16,7 @@ describe('fuzz (short run)', () => {
       kinds.set(input.kind, (kinds.get(input.kind) ?? 0) + 1);
       checkInput(input, random); // throws a FuzzFailure naming the problem
     }
-    for (const kind of [
-      'random',
-      'mutated',
-      'truncated',
-      'nested',
-      'huge-attribute',
-      'tricks',
-      'sandwich',
-    ] as const) {
+    for (const kind of INPUT_KINDS) {
       assert.ok((kinds.get(kind) ?? 0) > 0, `the run generated no ${kind} input`);
     }
   });

@@ -60,6 +60,11 @@ const PIECES: string[] = [
   'garbage <<>> "\' / ! -- ]]> ?> \u00ff',
   '<![CDATA[ unclosed',
   '<!-- unclosed',
+  ev('deep', `${'<a>'.repeat(40)}${'</a>'.repeat(40)}`),
+  ev('deep-unclosed', '<a>'.repeat(40)),
+  ev('nul', '<contact callsign="a\u0000b"/>'),
+  ev('esc', '<remarks>\u001b[31m</remarks>'),
+  ev('fffe', '<remarks>\uFFFE</remarks>'),
 ];
 
 const streamArbitrary = fc
@@ -134,6 +139,8 @@ describe('tentative frames give exactly what the byte scanner gives', () => {
       ev('x', '<!-- </event> -->'),
       ev('x').slice(0, 200),
       ev('x', '<event/>'),
+      ev('x', `${'<a>'.repeat(50)}${'</a>'.repeat(50)}`),
+      ev('x', '<remarks>\u0000</remarks>'),
     ];
     for (const broken of bad) {
       for (const at of [0, 1, 15, 31, 32, 33, 70]) {

@@ -3,6 +3,7 @@ import { CotError, CotErrorCode } from '../cot/errors';
 import type { CotInput } from '../cot/model';
 import { quickCheckEvent } from '../cot/quick-check';
 import { serializeEvent } from '../cot/serialize';
+import { checkReceivedString } from '../cot/received-text';
 import { assertXmlChars, escapeAttribute } from '../cot/xml-text';
 import { StreamParser } from '../stream/stream-parser';
 import { coalescingFacts } from './coalesce';
@@ -26,6 +27,9 @@ function fromString(text: string): OutgoingEvent {
   const quick = quickCheckEvent(trimmed);
   if (quick !== undefined)
     return { xml: trimmed, uid: quick.uid, type: quick.type, dest: '', deletes: undefined };
+  // Encoding would turn a lone surrogate into U+FFFD unseen; the stream check below sees only the bytes.
+  const bad = checkReceivedString(trimmed);
+  if (bad !== undefined) throw bad;
   const parser = checker ?? new StreamParser({ maxEventBytes: MAX_SEND_EVENT_BYTES });
   checker = undefined;
   const bytes = Buffer.from(trimmed, 'utf8');

@@ -8,6 +8,7 @@
 import { UNKNOWN_THRESHOLD, UNKNOWN_VALUE } from '../cot/defaults';
 import { CotError, CotErrorCode, describeValue } from '../cot/errors';
 import { formatMetres, formatNumber } from '../cot/format';
+import { DEFAULT_MAX_DEPTH, tooDeepToBuild } from '../cot/limits';
 import { EVENT_ATTRIBUTES, type CotElement, type CotEvent, type CotEventInput } from '../cot/model';
 import { isRecord } from './read';
 
@@ -40,7 +41,12 @@ function textOf(value: unknown): string {
   return Array.isArray(value) ? value.map(String).join('') : String(value);
 }
 
-function readElement(node: unknown, path: string): CotElement {
+/**
+ * One element at `depth` (`<event>` is 1, so detail is 2). The input is a flow's object: its depth is
+ * checked before this recursion goes further, which also ends a walk around an object that refers back.
+ */
+function readElement(node: unknown, path: string, depth: number): CotElement {
+  if (depth > DEFAULT_MAX_DEPTH) throw tooDeepToBuild(path, DEFAULT_MAX_DEPTH);
   if (!isRecord(node)) {
     // xml-js writes an element holding only text as a bare value in some options: keep it as text.
     if (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean')
@@ -78,8 +84,8 @@ function readElement(node: unknown, path: string): CotElement {
       );
     }
     element[key] = Array.isArray(value)
-      ? value.map((item, i) => readElement(item, `${path}.${key}[${i}]`))
-      : readElement(value, `${path}.${key}`);
+      ? value.map((item, i) => readElement(item, `${path}.${key}[${i}]`, depth + 1))
+      : readElement(value, `${path}.${key}`, depth + 1);
   }
   return element;
 }
@@ -156,7 +162,7 @@ export function legacyTakToCot(value: unknown): CotEventInput {
     le: metres(pointAttributes.le),
   };
   if (event.detail !== undefined && event.detail !== null)
-    input.detail = readElement(event.detail, 'event.detail');
+    input.detail = readElement(event.detail, 'event.detail', 2);
   return input;
 }
 

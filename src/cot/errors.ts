@@ -32,6 +32,32 @@ export const CotErrorCode = {
   XML_CHAR: 'ERR_COT_XML_CHAR',
   /** The XML uses the same name for an attribute and a child element, which the JSON model cannot hold apart. */
   MODEL_CONFLICT: 'ERR_COT_MODEL_CONFLICT',
+  /** Elements nest deeper than the depth limit (maxDepth); such a message could not be copied safely. */
+  TOO_DEEP: 'ERR_COT_TOO_DEEP',
+  /** The bytes of an event received are not valid UTF-8 (or, given a string, it holds a lone surrogate). */
+  BAD_UTF8: 'ERR_COT_BAD_UTF8',
+  /** An event received holds a character XML 1.0 cannot carry (NUL, ESC and other controls, U+FFFE, U+FFFF). */
+  BAD_CHAR: 'ERR_COT_BAD_CHAR',
+  /** A TAK Protocol frame or message ends before its length says it does. */
+  TAKPROTO_TRUNCATED: 'ERR_TAKPROTO_TRUNCATED',
+  /** A TAK Protocol frame declares a length over the size cap. */
+  TAKPROTO_TOO_LARGE: 'ERR_TAKPROTO_TOO_LARGE',
+  /** A protobuf varint runs past 10 bytes, which no 64-bit value needs. */
+  TAKPROTO_VARINT: 'ERR_TAKPROTO_VARINT',
+  /** The bytes are not a TakMessage (bad framing byte, field of the wrong wire type, broken structure). */
+  TAKPROTO_NOT_TAKMESSAGE: 'ERR_TAKPROTO_NOT_TAKMESSAGE',
+  /** The TakMessage carries no CotEvent (a TakControl alone, say) where an event was expected. */
+  TAKPROTO_NO_EVENT: 'ERR_TAKPROTO_NO_EVENT',
+  /** The CotEvent has no uid. */
+  TAKPROTO_MISSING_UID: 'ERR_TAKPROTO_MISSING_UID',
+  /** The CotEvent has no type. */
+  TAKPROTO_MISSING_TYPE: 'ERR_TAKPROTO_MISSING_TYPE',
+  /** A time in the CotEvent is outside what an ISO 8601 CoT time can say (years 1970 to 9999). */
+  TAKPROTO_TIME: 'ERR_TAKPROTO_TIME',
+  /** detail.xmlDetail is not a sequence of well-formed XML elements and text. */
+  TAKPROTO_XML_DETAIL: 'ERR_TAKPROTO_XML_DETAIL',
+  /** The event holds something TAK Protocol cannot carry (attributes on `<detail>` itself). */
+  TAKPROTO_UNREPRESENTABLE: 'ERR_TAKPROTO_UNREPRESENTABLE',
 } as const;
 
 export type CotErrorCode = (typeof CotErrorCode)[keyof typeof CotErrorCode];

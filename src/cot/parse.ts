@@ -8,7 +8,9 @@ import {
 } from './defaults';
 import { parseDecimal } from './decimal';
 import { CotError, CotErrorCode } from './errors';
+import { DEFAULT_MAX_DEPTH, readMaxDepth, tooDeepToRead } from './limits';
 import { PROTOCOL_DETAIL_ELEMENTS, type CotElement, type CotEvent, type CotPoint } from './model';
+import { checkReceivedBytes, checkReceivedString } from './received-text';
 import { parseTime } from './time';
 import { validateEvent } from './validate';
 
@@ -93,9 +95,22 @@ export class EventReader {
   private mayNameText = true;
   /** Reading a tentative frame: anything but exactly one event element ends the reading. */
   private tentative = false;
+  /**
+   * Reading detail content on its own (TAK Protocol's xmlDetail) inside a made-up event and detail:
+   * counts elements opened at those two levels, so content that closes the detail and opens another
+   * is refused rather than read as detail.
+   */
+  private detailOnly = false;
+  private shallowOpens = 0;
+  /**
+   * Deepest element level read, `<event>` being 1. Checked as each tag opens, so a deep event is refused
+   * before anything deep is built; sax keeps its open tags in an array, so reading never recurses.
+   */
+  maxDepth: number;
 
-  constructor(mode: 'document' | 'stream' = 'document') {
+  constructor(mode: 'document' | 'stream' = 'document', maxDepth: number = DEFAULT_MAX_DEPTH) {
     this.base = mode === 'stream' ? 1 : 0;
+    this.maxDepth = maxDepth;
     this.startParser();
   }
 
@@ -197,10 +212,46 @@ export class EventReader {
     return results;
   }
 
+  /**
+   * Detail content without its `<detail>` wrapper (TAK Protocol's xmlDetail) read as the children, text
+   * and attributes-free detail element it would be inside an event, under the same depth limit: its
+   * children are at level 3. Throws a CotError when it is not well-formed or does not stay inside the detail.
+   */
+  readDetailContent(xml: string): CotElement {
+    this.reset(xml);
+    this.detailOnly = true;
+    this.shallowOpens = 0;
+    try {
+      if (this.base === 0) {
+        this.parser.write(DETAIL_CONTENT_OPEN).write(xml).write(DETAIL_CONTENT_CLOSE).close();
+      } else {
+        // Inside the stream wrapper the sax parser stays open: no reset per message.
+        this.parser.write(DETAIL_CONTENT_OPEN + xml + DETAIL_CONTENT_CLOSE);
+        if (!this.rootClosed()) throw new NotOneEvent();
+      }
+    } catch (error) {
+      // Off before the fresh parser opens its stream wrapper, which would count as content otherwise.
+      this.detailOnly = false;
+      this.startParser();
+      if (error instanceof NotOneEvent) {
+        throw new CotError(
+          CotErrorCode.XML,
+          'not well-formed XML: the content does not stay inside its <detail>',
+        );
+      }
+      throw error;
+    }
+    this.detailOnly = false;
+    this.applyText();
+    return this.detail ?? {};
+  }
+
   private open(tag: sax.Tag): void {
     // sax has already put this tag on its stack.
     const depth = this.openTags().length - this.base;
+    if (depth > this.maxDepth) throw tooDeepToRead(this.maxDepth);
     if (this.tentative) this.checkTentative(tag, depth);
+    if (this.detailOnly && depth <= 2 && ++this.shallowOpens > 2) throw new NotOneEvent();
     if (depth <= 1) {
       if (depth === 1) this.openRoot(tag);
       return; // depth 0: the stream wrapper
@@ -315,7 +366,8 @@ export class EventReader {
     this.textValues.push(text);
   }
 
-  private toEvent(root: Attributes): CotEvent {
+  /** Text gathered while reading, set on its elements. */
+  private applyText(): void {
     if (this.textOwners.length > 0) {
       // Whitespace-only text is pretty-printing, not content.
       for (let k = 0; k < this.textOwners.length; k++) {
@@ -325,6 +377,10 @@ export class EventReader {
       this.textOwners = [];
       this.textValues = [];
     }
+  }
+
+  private toEvent(root: Attributes): CotEvent {
+    this.applyText();
     // An event with neither uid nor type is reported for those first: they say what it is.
     if (!root.uid)
       throw new CotError(CotErrorCode.MISSING_UID, 'the event has no uid attribute', 'uid', root.uid);
@@ -363,6 +419,10 @@ export class EventReader {
     return event;
   }
 }
+
+/** The made-up event and detail around detail content read on its own. */
+const DETAIL_CONTENT_OPEN = '<event><detail>';
+const DETAIL_CONTENT_CLOSE = '</detail></event>';
 
 /** The protocol table's element names by length, to find a name sax has just spelt out among them. */
 const COMMON_NAMES_BY_LENGTH: string[][] = [];
@@ -404,16 +464,47 @@ function readPoint(attributes: Attributes): CotPoint {
 
 let shared: EventReader | undefined;
 
+export interface ParseOptions {
+  /**
+   * Deepest element nesting accepted, `<event>` being level 1 (default DEFAULT_MAX_DEPTH, at most
+   * MAX_DEPTH_LIMIT); a deeper event is refused with ERR_COT_TOO_DEEP.
+   */
+  maxDepth?: number;
+}
+
 /**
  * Reads one CoT event (an optional XML declaration, then `<event>`) into the canonical model.
  * Lenient where real clients are, strict where the event would be useless; throws a {@link CotError}.
+ * Bytes must be valid UTF-8 and the text hold only characters XML 1.0 can carry (ERR_COT_BAD_UTF8,
+ * ERR_COT_BAD_CHAR), so an event accepted is exactly what was given.
  */
-export function parseCot(xml: string | Buffer): CotEvent {
-  let text = typeof xml === 'string' ? xml : xml.toString('utf8');
-  if (text.charCodeAt(0) === BOM) text = text.slice(1);
+export function parseCot(xml: string | Buffer, options: ParseOptions = {}): CotEvent {
+  const maxDepth = readMaxDepth(options.maxDepth);
+  const decoded = typeof xml === 'string' ? xml : xml.toString('utf8');
+  const textError = (): CotError | undefined =>
+    typeof xml === 'string' ? checkReceivedString(decoded) : checkReceivedBytes(xml, decoded);
+  const text = decoded.charCodeAt(0) === BOM ? decoded.slice(1) : decoded;
   const reader = shared ?? new EventReader();
   shared = undefined; // a throw leaves sax mid-document; the next call gets a fresh reader
-  const event = reader.read(text);
+  reader.maxDepth = maxDepth;
+  let event: CotEvent;
+  try {
+    event = reader.read(text);
+  } catch (error) {
+    throw error instanceof CotError ? readingError(error, textError) : error;
+  }
   shared = reader;
+  const bad = textError();
+  if (bad !== undefined) throw bad;
   return event;
+}
+
+/**
+ * Which of two problems an event is refused for: XML that is not well-formed first (the stream parser
+ * looks for a good event inside such bytes), then text XML cannot carry, then the rest. parseCot and the
+ * stream parser agree on it.
+ */
+export function readingError(error: CotError, textError: () => CotError | undefined): CotError {
+  if (error.code === CotErrorCode.XML) return error;
+  return textError() ?? error;
 }

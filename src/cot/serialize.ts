@@ -9,6 +9,7 @@ import {
   type CotEvent,
   type CotScalar,
 } from './model';
+import { DEFAULT_MAX_DEPTH, tooDeepToBuild } from './limits';
 import { assertXmlChars, assertXmlName, escapeAttribute, escapeText } from './xml-text';
 
 /**
@@ -44,8 +45,15 @@ function checkScalar(value: unknown, field: string): value is CotScalar {
   );
 }
 
-/** Walks an element, checking names and characters, and tells whether it has child elements. */
-function checkElement(element: CotElement, path: string): boolean {
+/** Element levels counted from `<event>` (1): detail is 2, its children 3. */
+const DETAIL_DEPTH = 2;
+
+/**
+ * Walks an element at `depth`, checking names, characters and depth, and tells whether it has child
+ * elements. The depth check also ends a walk around an object that refers back to itself.
+ */
+function checkElement(element: CotElement, path: string, depth: number): boolean {
+  if (depth > DEFAULT_MAX_DEPTH) throw tooDeepToBuild(path, DEFAULT_MAX_DEPTH);
   let nested = false;
   for (const key in element) {
     const value = element[key];
@@ -57,7 +65,7 @@ function checkElement(element: CotElement, path: string): boolean {
     assertXmlName(key, field);
     if (isChild(value)) {
       nested = true;
-      forEachChild(value, field, (child, childPath) => checkElement(child, childPath));
+      forEachChild(value, field, (child, childPath) => checkElement(child, childPath, depth + 1));
     } else if (checkScalar(value, field)) {
       scalarText(value, field);
     }
@@ -158,7 +166,7 @@ function addToBuilder(parent: XMLBuilder, name: string, element: CotElement): vo
 
 /** Arbitrary detail: checked by us (for our error codes), written by xmlbuilder2. */
 function writeWithBuilder(name: string, element: CotElement, path: string): string {
-  checkElement(element, path);
+  checkElement(element, path, DETAIL_DEPTH + 1);
   const root = fragment();
   addToBuilder(root, name, element);
   return singleLine(root.end({ headless: true }));
@@ -188,6 +196,25 @@ function writeDetail(detail: CotElement): string {
   }
   const text = detail._text === undefined ? '' : escapeText(checkText(detail._text, 'detail'));
   return children === '' && text === '' ? `${open}/>` : `${open}>${text}${children}</detail>`;
+}
+
+/**
+ * The XML of the detail children `keep` accepts, in order, each whole (a repeated element as all its
+ * items), preceded by the detail's own text: what TAK Protocol carries in xmlDetail. Attributes of the
+ * detail itself are not written: the caller decides what to do with them.
+ */
+export function serializeDetailContent(detail: CotElement, keep: (name: string) => boolean): string {
+  let out = detail._text === undefined ? '' : escapeText(checkText(detail._text, 'detail'));
+  for (const key in detail) {
+    const value = detail[key];
+    if (key === '_text' || !isChild(value) || !keep(key)) continue;
+    const field = `detail.${key}`;
+    assertXmlName(key, field);
+    forEachChild(value, field, (child, childPath) => {
+      out += writeChild(key, child, childPath);
+    });
+  }
+  return out;
 }
 
 /** Writes a validated event as one line of XML with no declaration. */
@@ -233,7 +260,7 @@ export function serializeEventWithBuilder(event: CotEvent): string {
     le: formatMetres(p.le),
   });
   if (event.detail !== undefined) {
-    checkElement(event.detail, 'detail');
+    checkElement(event.detail, 'detail', DETAIL_DEPTH);
     addToBuilder(node, 'detail', event.detail);
   }
   return singleLine(root.end({ headless: true }));

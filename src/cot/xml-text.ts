@@ -1,7 +1,7 @@
 import { CotError, CotErrorCode } from './errors';
 
 /** Characters XML 1.0 can carry (the Char production); lone surrogates fall outside it under the `u` flag. */
-const ILLEGAL_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+export const ILLEGAL_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 const ATTR_NEEDS_ESCAPE = /[&<>"\n\r\t]/;
 const TEXT_NEEDS_ESCAPE = /[&<>\n\r\t]/;
 const ATTR_ESCAPES = /[&<>"\n\r\t]/g;

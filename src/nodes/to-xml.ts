@@ -3,6 +3,7 @@ import { CotError, CotErrorCode, describeValue } from '../cot/errors';
 import type { CotInput } from '../cot/model';
 import { parseCot } from '../cot/parse';
 import { quickCheckEvent } from '../cot/quick-check';
+import { checkReceivedBytes } from '../cot/received-text';
 
 const SINGLE_EVENT_LINE = /^<event[\s>][^\r\n]*<\/event>$|^<event[\s][^\r\n]*\/>$/;
 
@@ -12,7 +13,13 @@ const SINGLE_EVENT_LINE = /^<event[\s>][^\r\n]*<\/event>$|^<event[\s][^\r\n]*\/>
  * canonical model or the short form. Throws a CotError naming what is wrong.
  */
 export function toWireXml(payload: unknown, now: number = Date.now()): string {
-  if (Buffer.isBuffer(payload)) return toWireXml(payload.toString('utf8'), now);
+  if (Buffer.isBuffer(payload)) {
+    // Decoding would put U+FFFD for bytes that are not UTF-8 and send that: refuse them instead.
+    const text = payload.toString('utf8');
+    const bad = checkReceivedBytes(payload, text);
+    if (bad !== undefined) throw bad;
+    return toWireXml(text, now);
+  }
   if (typeof payload === 'string') {
     const text = payload.trim();
     if (quickCheckEvent(text) !== undefined) return text; // one plain valid event, proven in one pass

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildCot } from '../../src/index';
+import { buildCot, encodeTakStreamFrame, parseCot } from '../../src/index';
 import { SHARED_FIXTURES } from '../helpers/paths';
 
 /** A small deterministic generator, so any failing input can be made again from its seed. */
@@ -84,15 +84,45 @@ const TRICKS = [
   '<',
   '>',
   '\u0000',
+  '\u001b',
   '\uFEFF',
   '\uFFFE',
+  '\uFFFF',
+  '<a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a><a>',
 ];
 
 export type InputKind =
-  'random' | 'mutated' | 'truncated' | 'nested' | 'huge-attribute' | 'tricks' | 'sandwich';
+  | 'random'
+  | 'mutated'
+  | 'truncated'
+  | 'nested'
+  | 'huge-attribute'
+  | 'tricks'
+  | 'sandwich'
+  | 'proto-random'
+  | 'proto-mutated'
+  | 'proto-truncated'
+  | 'proto-sandwich';
+
+/** Every kind, for runs that check each was generated. */
+export const INPUT_KINDS: InputKind[] = [
+  'random',
+  'mutated',
+  'truncated',
+  'nested',
+  'huge-attribute',
+  'tricks',
+  'sandwich',
+  'proto-random',
+  'proto-mutated',
+  'proto-truncated',
+  'proto-sandwich',
+];
 
 export interface FuzzInput {
   kind: InputKind;
+  /** What the stream parser reads the bytes as. */
+  mode: 'xml' | 'protobuf';
   bytes: Buffer;
   /** uids of whole, good events in the input that must come out of the stream parser. */
   mustSee: string[];
@@ -140,27 +170,117 @@ function goodEvent(uid: string): Buffer {
   );
 }
 
+/** TAK Protocol stream frames of every corpus event parseCot reads, made once per corpus. */
+const framesOf = new WeakMap<Buffer[], Buffer[]>();
+
+function corpusFrames(corpus: Buffer[]): Buffer[] {
+  let frames = framesOf.get(corpus);
+  if (frames === undefined) {
+    frames = [];
+    for (const xml of corpus) {
+      try {
+        frames.push(encodeTakStreamFrame(parseCot(xml)));
+      } catch {
+        // captures parseCot refuses (or TAK Protocol cannot carry) make no frame
+      }
+    }
+    framesOf.set(corpus, frames);
+  }
+  return frames;
+}
+
+function goodFrame(uid: string): Buffer {
+  return encodeTakStreamFrame(parseCot(goodEvent(uid)));
+}
+
+/** Share of inputs that are TAK Protocol streams. */
+const PROTOBUF_SHARE = 0.25;
+
+function generateProtobuf(random: Random, corpus: Buffer[], serial: number): FuzzInput {
+  const frames = corpusFrames(corpus);
+  const pick = (): Buffer => frames[int(random, frames.length)] as Buffer;
+  const run = (): Buffer => Buffer.concat(Array.from({ length: 1 + int(random, 4) }, pick));
+  const roll = random();
+  if (roll < 0.2) {
+    // A frame start and a length, then noise: lengths from tiny to past the cap.
+    const length = int(random, random() < 0.1 ? 1 << 20 : 600);
+    const prefix = [0xbf];
+    for (let v = length; ; v = Math.floor(v / 128)) {
+      if (v < 0x80) {
+        prefix.push(v);
+        break;
+      }
+      prefix.push((v % 128) | 0x80);
+    }
+    return {
+      kind: 'proto-random',
+      mode: 'protobuf',
+      bytes: Buffer.concat([
+        Buffer.from(prefix),
+        randomBytes(random, int(random, Math.min(length + 50, 4000))),
+      ]),
+      mustSee: [],
+    };
+  }
+  if (roll < 0.6)
+    return { kind: 'proto-mutated', mode: 'protobuf', bytes: mutate(random, run()), mustSee: [] };
+  if (roll < 0.75) {
+    const source = run();
+    return {
+      kind: 'proto-truncated',
+      mode: 'protobuf',
+      bytes: source.subarray(0, int(random, source.length)),
+      mustSee: [],
+    };
+  }
+  // Damage without a 0xbf between two good frames: both must come out (a 0xbf in the damage could
+  // declare a length that takes in the next frame, which no length-prefixed framing can tell apart).
+  const before = `good-${serial}-pa`;
+  const after = `good-${serial}-pb`;
+  const damage = random() < 0.5 ? mutate(random, pick()) : randomBytes(random, int(random, 300));
+  for (let k = 0; k < damage.length; k++) if (damage[k] === 0xbf) damage[k] = 0x3f;
+  return {
+    kind: 'proto-sandwich',
+    mode: 'protobuf',
+    bytes: Buffer.concat([goodFrame(before), damage, goodFrame(after)]),
+    mustSee: [before, after],
+  };
+}
+
 /** One generated input of a kind picked by `random`. */
 export function generate(random: Random, corpus: Buffer[], serial: number): FuzzInput {
+  if (random() < PROTOBUF_SHARE) return generateProtobuf(random, corpus, serial);
   const pick = (): Buffer => corpus[int(random, corpus.length)] as Buffer;
   const roll = random();
-  if (roll < 0.2) return { kind: 'random', bytes: randomBytes(random, int(random, 2000)), mustSee: [] };
-  if (roll < 0.5) return { kind: 'mutated', bytes: mutate(random, pick()), mustSee: [] };
+  if (roll < 0.2)
+    return { kind: 'random', mode: 'xml', bytes: randomBytes(random, int(random, 2000)), mustSee: [] };
+  if (roll < 0.5) return { kind: 'mutated', mode: 'xml', bytes: mutate(random, pick()), mustSee: [] };
   if (roll < 0.6) {
     const source = pick();
-    return { kind: 'truncated', bytes: source.subarray(0, int(random, source.length)), mustSee: [] };
+    return {
+      kind: 'truncated',
+      mode: 'xml',
+      bytes: source.subarray(0, int(random, source.length)),
+      mustSee: [],
+    };
   }
   if (roll < 0.61) {
     // Rarely very deep: depth costs time linearly, and a few deep ones show it stays linear.
     const depth = 1 + int(random, random() < 0.05 ? 50_000 : 2_000);
     const open = '<a x="1">'.repeat(depth);
     const close = random() < 0.5 ? '</a>'.repeat(depth) : '';
+    // Whatever the nested one gives (an event, ERR_COT_TOO_DEEP, a cut-off event), the next one comes out.
+    const after = `good-${serial}-after-nested`;
     return {
       kind: 'nested',
-      bytes: Buffer.from(
-        `<event uid="n" type="a-f-G" ${GOOD_TIMES}><point lat="1" lon="2"/><detail>${open}${close}</detail></event>`,
-      ),
-      mustSee: [],
+      mode: 'xml',
+      bytes: Buffer.concat([
+        Buffer.from(
+          `<event uid="n" type="a-f-G" ${GOOD_TIMES}><point lat="1" lon="2"/><detail>${open}${close}</detail></event>`,
+        ),
+        goodEvent(after),
+      ]),
+      mustSee: [after],
     };
   }
   if (roll < 0.615) {
@@ -169,6 +289,7 @@ export function generate(random: Random, corpus: Buffer[], serial: number): Fuzz
     const value = random() < 0.5 ? 'x'.repeat(size) : '&amp;'.repeat(Math.floor(size / 5));
     return {
       kind: 'huge-attribute',
+      mode: 'xml',
       bytes: Buffer.from(
         `<event uid="h" type="a-f-G" ${GOOD_TIMES} note="${value}"><point lat="1" lon="2"/></event>`,
       ),
@@ -184,7 +305,7 @@ export function generate(random: Random, corpus: Buffer[], serial: number): Fuzz
       random() < 0.5
         ? `${body}<event uid="t" type="a-f-G" ${GOOD_TIMES}><point lat="1" lon="2"/></event>`
         : `<event uid="${body}" type="a-f-G" ${GOOD_TIMES}><point lat="1" lon="2"/><detail>${body}</detail></event>`;
-    return { kind: 'tricks', bytes: Buffer.from(template), mustSee: [] };
+    return { kind: 'tricks', mode: 'xml', bytes: Buffer.from(template), mustSee: [] };
   }
   // Damage between two good events: the good ones must come out.
   const before = `good-${serial}-a`;
@@ -192,6 +313,7 @@ export function generate(random: Random, corpus: Buffer[], serial: number): Fuzz
   const damage = random() < 0.5 ? mutate(random, pick()) : randomBytes(random, int(random, 300));
   return {
     kind: 'sandwich',
+    mode: 'xml',
     bytes: Buffer.concat([goodEvent(before), damage, goodEvent(after)]),
     mustSee: [before, after],
   };
