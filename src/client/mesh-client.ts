@@ -29,6 +29,9 @@ import { MeshError, MeshErrorCode } from './mesh-errors';
 import { defaultInterface, findInterface, type MeshInterface } from './mesh-interface';
 import { isControlType } from './tak-client';
 
+/** udp with no interface chosen: the socket binds every address and the OS picks the route. */
+const ANY_INTERFACE: MeshInterface = { name: 'any', address: '0.0.0.0', internal: false };
+
 export type MeshSendFormat = 'xml' | 'protobuf' | 'auto';
 
 export interface MeshGroup {
@@ -263,9 +266,12 @@ export class MeshClient extends EventEmitter {
   private async open(generation: number): Promise<void> {
     this.setState({ state: 'connecting' });
     try {
-      const iface =
-        this.o.interface !== undefined && this.o.interface !== ''
-          ? findInterface(this.o.interface)
+      const chosen = this.o.interface !== undefined && this.o.interface !== '';
+      // Unicast to a server goes wherever the OS routes it, unless an interface was chosen.
+      const iface = chosen
+        ? findInterface(this.o.interface as string)
+        : this.o.mode === 'udp'
+          ? ANY_INTERFACE
           : await defaultInterface(this.o.sa ? this.o.sa.group : DEFAULT_SA_GROUP, DEFAULT_SA_PORT);
       if (generation !== this.generation) return;
       this.iface = iface;
