@@ -22,8 +22,23 @@ export interface DatagramOptions {
   maxBytes: number;
 }
 
-function bad(message: string, cause?: unknown): MeshError {
-  return new MeshError(MeshErrorCode.BAD_DATAGRAM, message, cause);
+/** Bytes shown of a bad datagram: enough to tell what sent it. */
+const PREVIEW_BYTES = 80;
+
+function previewOf(bytes: Buffer): string {
+  const head = bytes.subarray(0, PREVIEW_BYTES);
+  // Anything binary as hex; text as text, control characters and undecodable bytes as dots.
+  if (head[0] === 0xbf || head.includes(0)) return head.toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  let text = '';
+  for (const c of head.toString('utf8')) {
+    const code = c.codePointAt(0) as number;
+    text += (code < 0x20 && c !== '\t' && c !== '\n' && c !== '\r') || code === 0xfffd ? '.' : c;
+  }
+  return text;
+}
+
+function bad(message: string, bytes: Buffer, cause?: unknown): MeshError {
+  return new MeshError(MeshErrorCode.BAD_DATAGRAM, message, cause, previewOf(bytes));
 }
 
 /**
@@ -34,16 +49,17 @@ export function readDatagram(bytes: Buffer, options: DatagramOptions): MeshRecei
   if (bytes.length > options.maxBytes) {
     throw bad(
       `a datagram of ${bytes.length} bytes is larger than the largest event read (${options.maxBytes})`,
+      bytes,
     );
   }
-  if (bytes.length === 0) throw bad('an empty datagram');
+  if (bytes.length === 0) throw bad('an empty datagram', bytes);
   try {
     if (bytes[0] === TAKPROTO_MAGIC) {
       if (!isMeshFramed(bytes))
-        throw bad('a datagram starts with 0xbf but not with the mesh header 0xbf 0x01 0xbf');
+        throw bad('a datagram starts with 0xbf but not with the mesh header 0xbf 0x01 0xbf', bytes);
       const parts = decodeTakMessageParts(bytes.subarray(MESH_HEADER_BYTES), { maxDepth: options.maxDepth });
       if (parts.event === undefined && parts.control === undefined)
-        throw bad('a TakMessage with no event and no TakControl');
+        throw bad('a TakMessage with no event and no TakControl', bytes);
       const event = parts.event;
       let xml: string | undefined;
       const received: MeshReceived = {
@@ -62,7 +78,11 @@ export function readDatagram(bytes: Buffer, options: DatagramOptions): MeshRecei
   } catch (error) {
     if (error instanceof MeshError) throw error;
     if (error instanceof CotError)
-      throw bad(`a datagram that is not a CoT event was skipped: ${error.message} (${error.code})`, error);
+      throw bad(
+        `a datagram that is not a CoT event was skipped: ${error.message} (${error.code})`,
+        bytes,
+        error,
+      );
     throw error;
   }
 }

@@ -26,9 +26,12 @@ export class MeshError extends Error {
   readonly code: MeshErrorCode;
   /** The underlying problem (a CotError for a bad datagram, a system error for a socket). */
   override readonly cause: unknown;
+  /** The start of what was received, for logs (bad datagrams); empty otherwise. */
+  readonly preview: string;
 
-  constructor(code: MeshErrorCode, message: string, cause?: unknown) {
+  constructor(code: MeshErrorCode, message: string, cause?: unknown, preview = '') {
     super(message);
+    this.preview = preview;
     this.name = 'MeshError';
     this.code = code;
     this.cause = cause;

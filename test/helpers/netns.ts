@@ -100,10 +100,17 @@ export class Device extends EventEmitter {
   readonly exited: Promise<void>;
   stderr = '';
 
-  constructor(ns: string, options: Record<string, unknown>) {
+  /** `script`: the device program beside this file (mesh-device.js: a MeshClient; mesh-red-device.js: Node-RED). */
+  constructor(ns: string, options: Record<string, unknown>, script = 'mesh-device.js') {
     super();
-    const script = path.join(__dirname, 'mesh-device.js');
-    this.child = spawn('ip', ['netns', 'exec', ns, process.execPath, script, JSON.stringify(options)]);
+    this.child = spawn('ip', [
+      'netns',
+      'exec',
+      ns,
+      process.execPath,
+      path.join(__dirname, script),
+      JSON.stringify(options),
+    ]);
     this.killer = setTimeout(() => this.child.kill('SIGKILL'), DEVICE_LIFETIME_MS);
     this.killer.unref();
     this.child.stderr.on('data', (chunk: Buffer) => {
