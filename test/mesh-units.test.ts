@@ -188,6 +188,34 @@ describe('udp: unicast datagrams to a server', () => {
     }
   });
 
+  it('keeps events sent before the socket opens, in order, dropping the oldest past maxPendingEvents', async () => {
+    const server = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
+    const port = server.address().port;
+    const client = new MeshClient({
+      mode: 'udp',
+      host: '127.0.0.1',
+      port,
+      sendFormat: 'xml',
+      maxPendingEvents: 2,
+    });
+    const got: string[] = [];
+    server.on('message', (bytes: Buffer) => got.push(bytes.toString()));
+    try {
+      const events = [1, 2, 3].map((i) => buildCot({ uid: `early-${i}`, type: 'a-f-G', lat: 1, lon: 2 }));
+      for (const xml of events) assert.equal(client.send(xml), 'queued');
+      assert.equal(client.counters.dropped, 1);
+      const two = new Promise<void>((resolve) => server.on('message', () => got.length === 2 && resolve()));
+      client.start();
+      await two;
+      assert.deepEqual(got, events.slice(1));
+      assert.equal(client.counters.eventsSent, 2);
+    } finally {
+      await client.stop();
+      server.close();
+    }
+  });
+
   it('refuses options that cannot work', () => {
     assert.throws(() => new MeshClient({ mode: 'udp' }), { code: 'ERR_MESH_OPTIONS' });
     assert.throws(() => new MeshClient({ mode: 'mesh', ttl: 0 }), { code: 'ERR_MESH_OPTIONS' });

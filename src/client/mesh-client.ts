@@ -16,6 +16,7 @@ import {
   DEFAULT_CHAT_PORT,
   DEFAULT_DIRECT_PORT,
   DEFAULT_INTERFACE_RETRY_MS,
+  DEFAULT_MAX_PENDING_EVENTS,
   DEFAULT_MESH_TTL,
   DEFAULT_REBUILD_AFTER_SILENCE_MS,
   DEFAULT_SA_GROUP,
@@ -68,6 +69,8 @@ export interface MeshClientOptions {
   rebuildAfterSilenceMs?: number;
   announceIntervalMs?: number;
   interfaceRetryMs?: number;
+  /** Events kept while the sockets are not open yet (starting, or the interface missing). */
+  maxPendingEvents?: number;
   /** Timers and the contact window run on this clock (tests move it by hand). */
   clock?: PacingClock;
   /** Emit control events (t-x-c-*, t-x-takp-*) as 'control' instead of dropping them. */
@@ -112,6 +115,8 @@ export interface MeshCounters {
   directSent: number;
   directFailed: number;
   sendErrors: number;
+  /** Events dropped from the wait before the sockets opened (the oldest, when more than maxPendingEvents waited). */
+  dropped: number;
   lastError?: { code: string; message: string; at: number };
 }
 
@@ -149,6 +154,8 @@ export class MeshClient extends EventEmitter {
   private timers = new Map<string, unknown>();
   private generation = 0;
   private lastInfo = '';
+  /** Events sent before the sockets were open, in order. */
+  private pending: Array<{ bytes: Buffer; target: MeshGroup }> = [];
   private readonly c: MeshCounters = {
     offered: 0,
     eventsSent: 0,
@@ -164,6 +171,7 @@ export class MeshClient extends EventEmitter {
     directSent: 0,
     directFailed: 0,
     sendErrors: 0,
+    dropped: 0,
   };
 
   constructor(options: MeshClientOptions) {
@@ -188,6 +196,7 @@ export class MeshClient extends EventEmitter {
       rebuildAfterSilenceMs: options.rebuildAfterSilenceMs ?? DEFAULT_REBUILD_AFTER_SILENCE_MS,
       announceIntervalMs: options.announceIntervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS,
       interfaceRetryMs: options.interfaceRetryMs ?? DEFAULT_INTERFACE_RETRY_MS,
+      maxPendingEvents: options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS,
       clock: options.clock ?? realClock,
       emitControl: options.emitControl ?? false,
     };
@@ -298,6 +307,12 @@ export class MeshClient extends EventEmitter {
       return;
     }
     this.setState({ state: 'connected', mesh: this.info as MeshInfo });
+    const pending = this.pending;
+    this.pending = [];
+    for (const item of pending) {
+      this.write(item.bytes, item.target);
+      this.c.eventsSent++;
+    }
     if (this.o.mode === 'mesh') {
       if (this.o.sendFormat !== 'xml') this.announce();
       if (this.o.presence) this.sendPresence();
@@ -525,7 +540,15 @@ export class MeshClient extends EventEmitter {
         'both the SA and the chat group are turned off: the mesh has nowhere to send',
       );
     }
-    if (!this.sender) return 'queued'; // not started yet: like a datagram lost on the air, but counted as offered
+    if (!this.sender) {
+      // Not open yet (starting, or waiting for the interface): kept, the oldest dropped when full.
+      this.pending.push({ bytes, target });
+      if (this.pending.length > this.o.maxPendingEvents) {
+        this.pending.shift();
+        this.c.dropped++;
+      }
+      return 'queued';
+    }
     this.write(bytes, target);
     this.c.eventsSent++;
     return 'sent';
@@ -598,6 +621,8 @@ export class MeshClient extends EventEmitter {
   async stop(): Promise<void> {
     if (this.current === 'stopped') return;
     this.generation++;
+    this.c.dropped += this.pending.length;
+    this.pending = [];
     await this.closeSockets();
     this.setState({ state: 'stopped' });
   }

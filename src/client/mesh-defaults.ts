@@ -39,3 +39,8 @@ export const MAX_DIRECT_CONNECTIONS = 32;
 /** The TAK Protocol versions we speak: 1 (protobuf); XML is version 0. */
 export const TAK_PROTOCOL_MIN = 1;
 export const TAK_PROTOCOL_MAX = 1;
+/**
+ * Events kept while the mesh is not open yet: a flow's first events come as it deploys, a moment before
+ * the sockets are bound; a missing interface must not grow memory without end.
+ */
+export const DEFAULT_MAX_PENDING_EVENTS = 1_000;
