@@ -13,6 +13,7 @@ import { runClientSendCase } from './client-send-case';
 import { runCotBuildCase, runCotParseCase } from './cot-case';
 import { runE2eCase } from './e2e-case';
 import { runFanoutCase } from './fanout-case';
+import { runMeshReceiveCase } from './mesh-case';
 import { runOddStreamCase, runStreamCase } from './stream-case';
 import { runTakprotoDecodeCase, runTakprotoEncodeCase } from './takproto-case';
 import {
@@ -38,6 +39,7 @@ const CASES: BenchCase[] = [
   { name: 'client-send', run: runClientSendCase },
   { name: 'e2e', run: runE2eCase },
   { name: 'fanout', run: runFanoutCase },
+  { name: 'mesh-receive', run: runMeshReceiveCase },
 ];
 
 /** A case that takes longer than this is killed and reported as such. */

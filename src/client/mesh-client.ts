@@ -381,7 +381,7 @@ export class MeshClient extends EventEmitter {
         socket.on('message', (bytes, rinfo) => {
           if (generation !== this.generation) return;
           this.armSilence(receiver, generation);
-          this.onDatagram(bytes, rinfo.address, rinfo.port);
+          this.receiveDatagram(bytes, rinfo.address, rinfo.port);
         });
         this.receivers.push(receiver);
         this.armSilence(receiver, generation);
@@ -429,7 +429,11 @@ export class MeshClient extends EventEmitter {
     this.emit('parseError', error);
   }
 
-  private onDatagram(bytes: Buffer, address: string, port: number): void {
+  /**
+   * One datagram as a receive socket hands it over (also for datagrams captured elsewhere, and the bench):
+   * our own echoes skipped, a bad one counted and reported, an event emitted.
+   */
+  receiveDatagram(bytes: Buffer, address: string, port: number): void {
     if (this.iface && address === this.iface.address && port === this.senderPort) {
       this.c.ownEchoes++;
       return;
@@ -453,8 +457,10 @@ export class MeshClient extends EventEmitter {
       this.contacts.heardControl(received.control, uid, address);
     }
     if (event) this.contacts.heardEvent(event, address);
-    if (received.control || event?.detail?.contact !== undefined) this.emit('contact', address);
-    this.refreshInfo();
+    if (received.control || event?.detail?.contact !== undefined) {
+      this.emit('contact', address);
+      this.refreshInfo();
+    }
     if (!event) {
       this.c.controlReceived++;
       return;
@@ -465,7 +471,14 @@ export class MeshClient extends EventEmitter {
       return;
     }
     this.c.eventsReceived++;
-    this.emit('event', { event, xml: received.xml, format: received.format });
+    // The XML of a TAK Protocol event is built only if a listener reads it.
+    this.emit('event', {
+      event,
+      format: received.format,
+      get xml(): string {
+        return received.xml;
+      },
+    });
   }
 
   private control(): TakControl {
