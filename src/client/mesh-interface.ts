@@ -38,7 +38,7 @@ export function findInterface(
     if (match) return match;
     throw new MeshError(
       MeshErrorCode.NO_INTERFACE,
-      `no interface has the address ${choice}; choose one of: ${describe(all)}`,
+      `no interface has the address ${choice}; there are: ${describe(all)}`,
     );
   }
   const match = all.find((item) => item.name === choice);
@@ -51,7 +51,7 @@ export function findInterface(
   }
   throw new MeshError(
     MeshErrorCode.NO_INTERFACE,
-    `there is no interface ${JSON.stringify(choice)} on this host; choose one of: ${describe(all)}`,
+    `no interface ${JSON.stringify(choice)} on this host; there are: ${describe(all)}`,
   );
 }
 

@@ -1,12 +1,6 @@
 import type { NodeAPI, NodeStatus } from './red';
 import type { StateChange } from './connection';
-
-/** Status text is kept short enough to read under a node on the canvas. */
-const MAX_STATUS_REASON_CHARS = 60;
-
-function shorten(text: string): string {
-  return text.length > MAX_STATUS_REASON_CHARS ? `${text.slice(0, MAX_STATUS_REASON_CHARS - 1)}…` : text;
-}
+import { statusReason } from './settings';
 
 /** The status of a mesh or udp tak-config: the interface, the devices heard and the format in use. */
 export function meshStatus(RED: NodeAPI, protocol: 'mesh' | 'udp'): (change: StateChange) => NodeStatus {
@@ -38,7 +32,7 @@ export function meshStatus(RED: NodeAPI, protocol: 'mesh' | 'udp'): (change: Sta
           fill: 'red',
           shape: 'ring',
           text: RED._('tak-config.status.error', {
-            reason: shorten(change.error?.message ?? ''),
+            reason: statusReason(change.error?.message ?? ''),
             seconds: Math.ceil((change.delayMs ?? 0) / 1000),
           }),
         };
