@@ -5,7 +5,8 @@
  * decode: both read a Buffer and end with the same model. The SA event's xmlDetail (`<uid Droid>` and
  * remarks) is the same every time, as a device's own SA is: the codec keeps recent xmlDetail contents, so
  * a second decode row cycles through 1,024 frames whose remarks differ, each read with sax.
- * encode: both start from the same canonical model and end with bytes ready for a socket.
+ * encode: both start from the same canonical model; buildCot ends with a string (the socket encodes it to
+ * UTF-8 as it writes), so a third row adds that encoding for comparison.
  */
 import assert from 'node:assert/strict';
 import { buildCot, decodeTakFrame, encodeTakStreamFrame, parseCot, type CotEvent } from '../src/index';
@@ -20,6 +21,7 @@ const DECODE_FRESH = 'ours decodeTakFrame, every xmlDetail new';
 const PARSE_XML = 'ours parseCot(buffer) of the same event';
 const ENCODE_OURS = 'ours encodeTakStreamFrame(model)';
 const BUILD_XML = 'ours buildCot(model)';
+const BUILD_XML_BYTES = 'ours buildCot(model) as UTF-8 bytes';
 
 /** More frames than the codec keeps xmlDetail contents for, so every read misses. */
 const FRESH_FRAMES = 1024;
@@ -79,6 +81,13 @@ export async function runTakprotoEncodeCase(context: BenchContext): Promise<Row[
       {
         name: BUILD_XML,
         fn: () => buildCot(SA_MODEL),
+        bytesPerOp: Buffer.byteLength(xml),
+        reference: BUILD_XML,
+      },
+      {
+        // What a socket write of the string has to do anyway: the frame is bytes already.
+        name: BUILD_XML_BYTES,
+        fn: () => Buffer.from(buildCot(SA_MODEL), 'utf8'),
         bytesPerOp: Buffer.byteLength(xml),
         reference: BUILD_XML,
       },

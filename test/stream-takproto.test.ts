@@ -122,6 +122,28 @@ describe('stream parser, protobuf mode', () => {
     assertEverySplit(huge, options, hugeItems.map(describeItem));
   });
 
+  it('the cap counts the whole frame: never more than maxEventBytes held, at any cut', () => {
+    const max = 1024;
+    const options = { ...PROTOBUF, maxEventBytes: max };
+    const frameOf = (bodyBytes: number): Buffer =>
+      Buffer.concat([Buffer.from([0xbf]), varint(bodyBytes), Buffer.alloc(bodyBytes, 0x08)]);
+    // 1 + 2 + 1021 = the cap: kept whole (its body is no TakMessage: refused as such, not as too large).
+    const fits = Buffer.concat([frameOf(max - 3), frames[0] as Buffer]);
+    const cuts = Array.from({ length: fits.length }, (_, k) => k);
+    const fitsItems = feed(fits, cuts, options); // feed() throws if more than the cap is ever held
+    assert.ok(!codes(fitsItems).includes(CotErrorCode.TAKPROTO_TOO_LARGE), codes(fitsItems).join());
+    assert.deepEqual(uids(fitsItems), ['a']);
+    // A body of the cap itself: over it with its header.
+    const over = Buffer.concat([frameOf(max), frames[0] as Buffer]);
+    const overItems = feed(
+      over,
+      Array.from({ length: over.length }, (_, k) => k),
+      options,
+    );
+    assert.deepEqual(codes(overItems), [CotErrorCode.TAKPROTO_TOO_LARGE]);
+    assert.deepEqual(uids(overItems), ['a']);
+  });
+
   it('a frame whose message is broken is refused with its code; the stream goes on', () => {
     const broken = Buffer.from([0xbf, 0x02, 0x12, 0x05]); // CotEvent declaring 5 bytes, holding none
     const bytes = Buffer.concat([broken, frames[0] as Buffer]);

@@ -476,6 +476,14 @@ describe('bad input is a coded error', () => {
     assert.deepEqual(decodeTakMessage(withXmlDetail('<b x="1"/>')).detail, { b: { x: '1' } });
   });
 
+  it('xmlDetail names XML allows but cannot be written back (":a") are refused when read', () => {
+    // Found by the fuzz: the event came out, and building its XML threw a DOM exception.
+    throwsCode(() => decodeTakMessage(withXmlDetail('<a :b="1"/>')), CotErrorCode.XML_NAME);
+    throwsCode(() => decodeTakMessage(withXmlDetail('<x:y:z/>')), CotErrorCode.XML_NAME);
+    const xml = buildCot(event()).replace('</event>', '<detail><a :b="1"/></detail></event>');
+    throwsCode(() => buildCot(parseCot(xml)), CotErrorCode.XML_NAME);
+  });
+
   it('strings that are not text: ERR_COT_BAD_CHAR, ERR_COT_BAD_UTF8', () => {
     throwsCode(() => decodeTakMessage(withXmlDetail('<a>\u0001</a>')), CotErrorCode.BAD_CHAR);
     const badUid = writeMessage({ cotEvent: { ...baseWireEvent(), uid: 'uXu' } });

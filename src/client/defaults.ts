@@ -77,3 +77,8 @@ export const MAX_OUTSTANDING_PINGS = 16;
  * refused login: TAK Server closes at once on bad credentials and does not say why.
  */
 export const AUTH_REJECT_WINDOW_MS = 5_000;
+
+/** ATAK waits up to 60 s for TAK Server's answer to its protobuf request, then stays on XML. */
+export const DEFAULT_NEGOTIATION_TIMEOUT_MS = 60_000;
+/** The TAK Protocol version this client speaks (and asks for when a server offers it). */
+export const TAK_PROTOCOL_VERSION = '1';

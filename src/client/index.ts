@@ -9,11 +9,13 @@ export type {
   TakClientStateChange,
   TakDisconnected,
   TakDropped,
+  TakProtocolChange,
   TakReceivedEvent,
   TakThrottle,
   SendOptions,
 } from './tak-client';
-export type { SocketFactory, SocketTarget, TakClientOptions } from './options';
+export type { SocketFactory, SocketTarget, TakClientOptions, TakProtocolSetting } from './options';
+export { DEFAULT_NEGOTIATION_TIMEOUT_MS } from './defaults';
 export { parseConnectString, formatConnectString } from './connect-string';
 export type { ConnectTarget, TakProtocol } from './connect-string';
 export { TakClientError, TakClientErrorCode, classifySocketError } from './errors';

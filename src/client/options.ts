@@ -10,6 +10,7 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_DEAD_AFTER_IDLE_MS,
   DEFAULT_FLUSH_TIMEOUT_MS,
+  DEFAULT_NEGOTIATION_TIMEOUT_MS,
   DEFAULT_HEALTHY_AFTER_MS,
   DEFAULT_IDENTITY_GAP_MS,
   DEFAULT_MAX_EVENTS_PER_SECOND,
@@ -142,9 +143,20 @@ export interface TakClientOptions {
    * Default true.
    */
   resendUnconfirmed?: boolean;
+  /**
+   * The wire format. 'negotiate' (default): XML, and TAK Protocol v1 (protobuf) when the server offers it
+   * (TAK Server's streaming inputs send t-x-takp-v); 'xml': never ask; 'protobuf': protobuf from the first
+   * byte, no negotiation (TAK Server's prototls inputs).
+   */
+  protocol?: TakProtocolSetting;
+  /** How long to wait for the server's answer to our protobuf request before staying on XML. Default 60 s. */
+  negotiationTimeoutMs?: number;
   /** Uniform random numbers in [0, 1) for the backoff jitter; injectable for tests. */
   random?: () => number;
 }
+
+export type TakProtocolSetting = 'negotiate' | 'xml' | 'protobuf';
+const PROTOCOL_SETTINGS: readonly TakProtocolSetting[] = ['negotiate', 'xml', 'protobuf'];
 
 export interface ResolvedOptions {
   host: string;
@@ -178,6 +190,8 @@ export interface ResolvedOptions {
   flushTimeoutMs: number;
   confirmAfterMs: number;
   resendUnconfirmed: boolean;
+  protocol: TakProtocolSetting;
+  negotiationTimeoutMs: number;
   random: () => number;
 }
 
@@ -299,6 +313,9 @@ export function resolveOptions(options: TakClientOptions): ResolvedOptions {
   if (options.resendUnconfirmed !== undefined && typeof options.resendUnconfirmed !== 'boolean') {
     bad('resendUnconfirmed', options.resendUnconfirmed, 'give true or false');
   }
+  if (options.protocol !== undefined && !PROTOCOL_SETTINGS.includes(options.protocol)) {
+    bad('protocol', options.protocol, `give one of ${PROTOCOL_SETTINGS.join(', ')}`);
+  }
   if (options.presence !== undefined && (typeof options.presence !== 'object' || options.presence === null)) {
     bad('presence', options.presence, 'give an object with at least uid and callsign');
   }
@@ -347,6 +364,13 @@ export function resolveOptions(options: TakClientOptions): ResolvedOptions {
     flushTimeoutMs: ms('flushTimeoutMs', options.flushTimeoutMs, DEFAULT_FLUSH_TIMEOUT_MS, 0),
     confirmAfterMs: ms('confirmAfterMs', options.confirmAfterMs, DEFAULT_CONFIRM_AFTER_MS, 0),
     resendUnconfirmed: options.resendUnconfirmed ?? true,
+    protocol: options.protocol ?? 'negotiate',
+    negotiationTimeoutMs: ms(
+      'negotiationTimeoutMs',
+      options.negotiationTimeoutMs,
+      DEFAULT_NEGOTIATION_TIMEOUT_MS,
+      1,
+    ),
     random: options.random ?? Math.random,
   };
 }

@@ -4,7 +4,9 @@ import tls from 'node:tls';
 import { buildCot } from '../cot/build';
 import { PONG_TYPE, pingEvent, presenceEvent } from '../cot/helpers';
 import type { CotEvent, CotInput } from '../cot/model';
+import { parseCot } from '../cot/parse';
 import { randomUid } from '../cot/uid';
+import { encodeTakStreamFrame } from '../takproto';
 import type { StreamError } from '../stream/errors';
 import { StreamParser, type StreamItem } from '../stream/stream-parser';
 import { Backoff } from './backoff';
@@ -12,6 +14,7 @@ import { isCoalescableType } from './coalesce';
 import { AUTH_REJECT_WINDOW_MS, MAX_OUTSTANDING_PINGS } from './defaults';
 import { classifySocketError, TakClientError, TakClientErrorCode, type TakClientErrorInfo } from './errors';
 import { Keepalive } from './keepalive';
+import { readOffer, readResponse, requestXml, RESPONSE_TYPE } from './negotiation';
 import { resolveOptions, type ResolvedOptions, type SocketTarget, type TakClientOptions } from './options';
 
 export type { SocketFactory, SocketTarget, TakClientOptions } from './options';
@@ -60,6 +63,18 @@ export interface TakClientCounters {
   /** Events written to a connection that was lost before they were confirmed, put back to be written again. */
   requeued: number;
   lastError?: { code: string; message: string; at: number };
+  /** The wire format of the current (or last) connection. */
+  protocol: 'xml' | 'protobuf';
+  /** The server version a TAK Server announced with its protobuf offer, when it did. */
+  serverVersion?: string;
+}
+
+/** The wire format changed, or a server announced its version. */
+export interface TakProtocolChange {
+  protocol: 'xml' | 'protobuf';
+  serverVersion?: string;
+  /** offered: the server offered protobuf and we asked; accepted, refused, timeout: its answer or none; fixed: the protocol setting. */
+  reason: 'offered' | 'accepted' | 'refused' | 'timeout' | 'fixed';
 }
 
 export interface TakClientStateChange {
@@ -72,14 +87,19 @@ export interface TakClientStateChange {
 
 export interface TakReceivedEvent {
   event: CotEvent;
-  /** The event's exact XML as received, for pass-through. */
+  /** The event's exact XML as received, for pass-through; built from the model when it came as protobuf. */
   xml: string;
+  /** The TAK Protocol frame as received, when the connection speaks protobuf. */
+  takproto?: Buffer;
 }
 
 export interface TakDropped {
   count: number;
-  /** queue-full: the oldest waiting event made room for a new one; stopped: stop() could not send it. */
-  reason: 'queue-full' | 'stopped';
+  /**
+   * queue-full: the oldest waiting event made room for a new one; stopped: stop() could not send it;
+   * unencodable: the connection speaks protobuf and the event holds what TAK Protocol cannot carry.
+   */
+  reason: 'queue-full' | 'stopped' | 'unencodable';
 }
 
 /** The rate limit started (or stopped) holding events back. */
@@ -115,6 +135,7 @@ export interface TakClientEvents {
   throttle: [TakThrottle];
   connected: [];
   disconnected: [TakDisconnected];
+  protocol: [TakProtocolChange];
 }
 
 /** Keep-alive and protocol negotiation, never routed by servers: t-x-c-* and t-x-takp-*. */
@@ -145,6 +166,12 @@ interface Connection {
   pings: number[];
   /** The first bytes received, kept until they tell whether the port speaks HTTP. */
   head: Buffer | undefined;
+  /** What is written and read on it now. */
+  protocol: 'xml' | 'protobuf';
+  /** Our protobuf request is out and unanswered: nothing else is written. */
+  negotiating: boolean;
+  /** The server has offered once on this connection (a second offer is not answered again). */
+  offered: boolean;
 }
 
 function noop(): void {}
@@ -200,6 +227,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   private connectTimer: unknown;
   private identityTimer: unknown;
   private presenceTimer: unknown;
+  private negotiationTimer: unknown;
   private stopTimer: unknown;
   private stopping: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly c: TakClientCounters = {
@@ -218,6 +246,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     controlReceived: 0,
     parseErrors: 0,
     requeued: 0,
+    protocol: 'xml',
   };
 
   /** Throws a TakClientError (ERR_CLIENT_OPTIONS) or, for a bad presence, a CotError. */
@@ -394,7 +423,13 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   }
 
   private clearTimer(
-    name: 'reconnectTimer' | 'connectTimer' | 'identityTimer' | 'presenceTimer' | 'stopTimer',
+    name:
+      | 'reconnectTimer'
+      | 'connectTimer'
+      | 'identityTimer'
+      | 'presenceTimer'
+      | 'negotiationTimer'
+      | 'stopTimer',
   ): void {
     const timer = this[name];
     if (timer !== undefined) {
@@ -407,6 +442,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     this.clearTimer('connectTimer');
     this.clearTimer('identityTimer');
     this.clearTimer('presenceTimer');
+    this.clearTimer('negotiationTimer');
     this.clearPacing();
     this.keepalive.stop();
   }
@@ -451,6 +487,9 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       closed: false,
       pings: [],
       head: Buffer.alloc(0),
+      protocol: this.o.protocol === 'protobuf' ? 'protobuf' : 'xml',
+      negotiating: false,
+      offered: false,
     };
     this.conn = conn;
     const listen = <A extends unknown[]>(name: string, handler: (...args: A) => void): void => {
@@ -486,11 +525,13 @@ export class TakClient extends EventEmitter<TakClientEvents> {
     this.clearTimer('connectTimer');
     conn.connected = true;
     conn.connectedAt = this.now();
-    conn.parser = new StreamParser({ maxEventBytes: this.o.maxEventBytes });
+    conn.parser = new StreamParser({ maxEventBytes: this.o.maxEventBytes, mode: conn.protocol });
     this.c.connects += 1;
+    this.setProtocol(conn.protocol, 'fixed');
     this.keepalive.start();
-    // The identity: the login first, then the presence, each in one write, before anything queued.
-    if (this.authXml !== undefined) {
+    // The identity: the login first, then the presence, each in one write, before anything queued. A
+    // protobuf input (prototls) authenticates by certificate: there is no XML login to send there.
+    if (this.authXml !== undefined && conn.protocol === 'xml') {
       this.writeRaw(conn, this.authXml);
       conn.authSent = true;
     }
@@ -520,9 +561,39 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   // ---- writing ---------------------------------------------------------------------------------------------
 
   private writeRaw(conn: Connection, text: string): void {
-    this.c.bytesSent += Buffer.byteLength(text);
+    const data = conn.protocol === 'protobuf' ? this.toFrame(text) : text;
+    if (data === undefined) return;
+    this.c.bytesSent += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     this.keepalive.written();
-    if (!conn.sock.write(text)) conn.waitingDrain = true;
+    if (!conn.sock.write(data)) conn.waitingDrain = true;
+  }
+
+  /**
+   * An event's XML as a TAK Protocol stream frame; undefined, counted and reported as dropped, when the
+   * event holds what TAK Protocol cannot carry. The queue holds XML (what send() checked and sizes are
+   * counted in), so a protobuf connection reads it back into the model to encode it.
+   */
+  private toFrame(xml: string): Buffer | undefined {
+    try {
+      return encodeTakStreamFrame(parseCot(xml));
+    } catch {
+      this.c.dropped += 1;
+      this.emit('dropped', { count: 1, reason: 'unencodable' });
+      return undefined;
+    }
+  }
+
+  private setProtocol(
+    protocol: 'xml' | 'protobuf',
+    reason: TakProtocolChange['reason'],
+    serverVersion?: string,
+  ): void {
+    this.c.protocol = protocol;
+    if (serverVersion !== undefined) this.c.serverVersion = serverVersion;
+    else if (reason === 'fixed') delete this.c.serverVersion;
+    const change: TakProtocolChange = { protocol, reason };
+    if (this.c.serverVersion !== undefined) change.serverVersion = this.c.serverVersion;
+    this.emit('protocol', change);
   }
 
   /**
@@ -532,7 +603,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   private flush(conn: Connection): void {
     let throttled: boolean | undefined;
     let wrote = false;
-    while (conn === this.conn && conn.ready && !conn.waitingDrain && !conn.ending) {
+    while (conn === this.conn && conn.ready && !conn.negotiating && !conn.waitingDrain && !conn.ending) {
       const now = this.o.clock.now();
       this.queue.release(now);
       if (this.queue.readyLength === 0) {
@@ -548,9 +619,11 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       const entry = this.queue.take(now);
       if (entry === undefined) break;
       const seq = entry.seq;
+      const data = conn.protocol === 'protobuf' ? this.toFrame(entry.xml) : entry.xml;
+      if (data === undefined) continue;
       this.c.eventsSent += 1;
-      this.c.bytesSent += entry.bytes;
-      const more = conn.sock.write(entry.xml, (error) => {
+      this.c.bytesSent += typeof data === 'string' ? entry.bytes : data.length;
+      const more = conn.sock.write(data, (error) => {
         if (!error && entry.seq === seq) entry.flushedAt = this.now();
       });
       if (!this.o.resendUnconfirmed) this.queue.confirmThrough(seq); // at most once: forget it now
@@ -625,14 +698,14 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       if (conn !== this.conn) return;
       this.schedulePresence(conn);
       // Backed up, the server is not reading: another presence would only wait behind the rest.
-      if (!conn.ready || conn.waitingDrain || conn.ending) return;
+      if (!conn.ready || conn.negotiating || conn.waitingDrain || conn.ending) return;
       this.writeRaw(conn, this.presenceXml());
     }, this.o.presenceIntervalMs);
   }
 
   private onPing(): void {
     const conn = this.conn;
-    if (!conn || !conn.connected || conn.waitingDrain || conn.ending) return;
+    if (!conn || !conn.connected || conn.negotiating || conn.waitingDrain || conn.ending) return;
     this.writeRaw(conn, buildCot(pingEvent(this.uid)));
     this.c.pingsSent += 1;
     conn.pings.push(this.queue.lastSeq);
@@ -693,18 +766,22 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       const quiet = this.halted;
       if (item.kind === 'event') {
         const { event, xml } = item;
+        const received: TakReceivedEvent =
+          item.takproto === undefined ? { event, xml } : { event, xml, takproto: item.takproto };
         if (isControlType(event.type)) {
           this.c.controlReceived += 1;
+          if (!ending) this.negotiate(conn, event);
+          if (conn !== this.conn && !ending) return;
           if (event.type === PONG_TYPE) {
             this.c.pongsReceived += 1;
             // The server read the ping, so everything written before it.
             const mark = conn.pings.shift();
             if (mark !== undefined) this.queue.confirmThrough(mark);
           }
-          if (this.o.emitControl && !quiet) this.emit('control', { event, xml });
+          if (this.o.emitControl && !quiet) this.emit('control', received);
         } else {
           this.c.eventsReceived += 1;
-          if (!quiet) this.emit('event', { event, xml });
+          if (!quiet) this.emit('event', received);
         }
       } else if (item.kind === 'error') {
         this.c.parseErrors += 1;
@@ -712,6 +789,46 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       }
       // 'skip' items (an <auth> echo, noise between events) are nothing to report.
     }
+  }
+
+  // ---- negotiating ------------------------------------------------------------------------------------------
+
+  /** Answers a server's protobuf offer, and takes its answer (see negotiation.ts). */
+  private negotiate(conn: Connection, event: CotEvent): void {
+    if (this.o.protocol !== 'negotiate' || conn.protocol !== 'xml') return;
+    const offer = readOffer(event);
+    if (offer !== undefined) {
+      if (conn.offered || !offer.offersOurs) {
+        if (offer.serverVersion !== undefined) this.setProtocol('xml', 'refused', offer.serverVersion);
+        return;
+      }
+      conn.offered = true;
+      this.writeRaw(conn, requestXml(this.uid, Date.now()));
+      conn.negotiating = true;
+      // The answer's last byte is the last XML one: the stream parser switches right after it.
+      conn.parser?.switchToProtobufAfter((e) => e.type === RESPONSE_TYPE && readResponse(e) === true);
+      this.negotiationTimer = this.o.connectionClock.setTimeout(() => {
+        this.negotiationTimer = undefined;
+        if (conn !== this.conn || !conn.negotiating) return;
+        this.endNegotiation(conn, false, 'timeout');
+      }, this.o.negotiationTimeoutMs);
+      this.setProtocol('xml', 'offered', offer.serverVersion);
+      return;
+    }
+    if (!conn.negotiating) return;
+    const accepted = readResponse(event);
+    if (accepted === undefined) return;
+    this.clearTimer('negotiationTimer');
+    this.endNegotiation(conn, accepted, accepted ? 'accepted' : 'refused');
+  }
+
+  private endNegotiation(conn: Connection, accepted: boolean, reason: TakProtocolChange['reason']): void {
+    conn.negotiating = false;
+    // Accepted: the parser already reads protobuf from the byte after the answer. Otherwise it stays XML.
+    if (accepted) conn.protocol = 'protobuf';
+    else conn.parser?.setMode('xml');
+    this.setProtocol(conn.protocol, reason);
+    if (conn === this.conn && conn.ready && !conn.waitingDrain) this.flush(conn);
   }
 
   // ---- losing ----------------------------------------------------------------------------------------------

@@ -168,8 +168,20 @@ function addToBuilder(parent: XMLBuilder, name: string, element: CotElement): vo
 function writeWithBuilder(name: string, element: CotElement, path: string): string {
   checkElement(element, path, DETAIL_DEPTH + 1);
   const root = fragment();
-  addToBuilder(root, name, element);
-  return singleLine(root.end({ headless: true }));
+  try {
+    addToBuilder(root, name, element);
+    return singleLine(root.end({ headless: true }));
+  } catch (error) {
+    // xmlbuilder2 holds names to the namespace rules too (`:a` and `a:b:c` are XML names, not qualified
+    // names): what it refuses is a coded error like any other, never a stray DOM exception.
+    if (error instanceof CotError) throw error;
+    throw new CotError(
+      CotErrorCode.XML_NAME,
+      `${path} cannot be written: ${error instanceof Error ? error.message : String(error)}; ` +
+        'use names without a leading or second ":"',
+      path,
+    );
+  }
 }
 
 function writeChild(name: string, element: CotElement, path: string): string {

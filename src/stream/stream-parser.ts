@@ -146,7 +146,7 @@ export class StreamParser {
     this.currentMode = options.mode ?? 'xml';
   }
 
-  /** Bytes held for an event that has not ended yet (never more than maxEventBytes and a frame header). */
+  /** Bytes held for an event or frame that has not ended yet (never more than maxEventBytes). */
   get bufferedBytes(): number {
     return this.framer.bufferedBytes + this.takFramer.bufferedBytes;
   }

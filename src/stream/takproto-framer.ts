@@ -50,7 +50,7 @@ export class TakProtoFramer {
     this.maxMessageBytes = maxMessageBytes;
   }
 
-  /** Bytes held for a frame not yet complete: never more than the cap and its header. */
+  /** Bytes held for a frame not yet complete: never more than the cap. */
   get bufferedBytes(): number {
     return this.heldCount;
   }
@@ -88,7 +88,8 @@ export class TakProtoFramer {
             }
             break;
           }
-          if (this.length > this.maxMessageBytes) {
+          // The cap counts the whole frame, header too, so no more than the cap is ever held.
+          if (1 + this.lengthBytes + this.length > this.maxMessageBytes) {
             const error = this.tooLarge();
             if (this.length <= TAKPROTO_SKIP_LIMIT_BYTES) {
               this.sink.problem(
@@ -230,7 +231,7 @@ export class TakProtoFramer {
   private tooLarge(): CotError {
     return new CotError(
       CotErrorCode.TAKPROTO_TOO_LARGE,
-      `a TAK Protocol frame declares ${this.length} bytes, over the ${this.maxMessageBytes}-byte limit; ` +
+      `a TAK Protocol frame declares ${this.length} bytes, over the ${this.maxMessageBytes}-byte limit (header included); ` +
         (this.length <= TAKPROTO_SKIP_LIMIT_BYTES
           ? 'its bytes are skipped: raise maxEventBytes if such messages are expected'
           : 'taken for garbage, looking for the next frame'),

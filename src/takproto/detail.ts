@@ -225,6 +225,8 @@ function readXmlDetail(xml: string, maxDepth: number): CotElement {
     throw error;
   }
   reader = r;
+  // What comes out must be writable as XML again (msg.cot, XML clients): refused here, not later.
+  serializeDetailContent(content, () => true);
   if (xml.length <= CACHE_MAX_CHARS) {
     if (cache.size >= CACHE_ENTRIES) cache.clear();
     cache.set(xml, copyContent(content));
