@@ -109,6 +109,26 @@ describe('the mesh across network namespaces', { skip }, () => {
     }
   });
 
+  it('a second program on the host still joins the mesh when the direct port is taken, and says so', async () => {
+    const m = mesh(2);
+    const [na, nb] = m.devices as [(typeof m.devices)[0], (typeof m.devices)[0]];
+    const first = device(na.ns, { sendFormat: 'xml' });
+    await ready(first);
+    const second = device(na.ns, { sendFormat: 'xml', presence: presence('second') });
+    const far = device(nb.ns, { directPort: 0 });
+    await ready(second, far);
+    const problem = await second.waitReport((r) => r.t === 'problem', 'the port problem');
+    assert.equal(problem.code, 'ERR_MESH_SOCKET');
+    assert.match(
+      String(problem.message),
+      /direct-message port 10\.77\.0\.1:4242 cannot be listened on \(EADDRINUSE\)/,
+    );
+    assert.equal(((await first.query()).counters as { parseErrors: number }).parseErrors, 0);
+    far.command({ cmd: 'send', xml: marker('to-both') });
+    await first.waitReport(eventFrom('to-both'), 'the event at the first');
+    await second.waitReport(eventFrom('to-both'), 'the event at the second');
+  });
+
   it('with loopback off, no program on the sending host hears our datagrams; on, they do, and we never hear ourselves', async () => {
     const m = mesh(2);
     const [na, nb] = m.devices as [(typeof m.devices)[0], (typeof m.devices)[0]];

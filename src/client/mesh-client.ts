@@ -287,7 +287,15 @@ export class MeshClient extends EventEmitter {
       await this.openSender(iface);
       if (this.o.mode === 'mesh') {
         for (const group of [this.o.sa, this.o.chat]) if (group) await this.openReceiver(group, generation);
-        if (this.o.directPort > 0) await this.openDirect(iface);
+        if (this.o.directPort > 0) {
+          // The multicast mesh works without direct messages: a port another program holds costs only those.
+          await this.openDirect(iface).catch((error: unknown) => {
+            const info =
+              error instanceof MeshError ? error : new MeshError(MeshErrorCode.SOCKET, String(error), error);
+            this.record(info);
+            this.emit('problem', info);
+          });
+        }
       }
       if (generation !== this.generation) return;
     } catch (error) {
@@ -498,7 +506,8 @@ export class MeshClient extends EventEmitter {
   private sendPresence(): void {
     const presence = this.o.presence;
     if (!presence || !this.iface) return;
-    const endpoint = this.o.directPort > 0 ? `${this.iface.address}:${this.directPort}:tcp` : undefined;
+    // No listener (turned off, or its port taken): our SA names no endpoint, so nobody tries.
+    const endpoint = this.directPort > 0 ? `${this.iface.address}:${this.directPort}:tcp` : undefined;
     const event = presenceEvent({ ...presence, ...(endpoint ? { endpoint } : {}) });
     try {
       this.sendEvent(event, {});
