@@ -216,6 +216,52 @@ describe('udp: unicast datagrams to a server', () => {
     }
   });
 
+  it('paces multicast and udp sends to maxEventsPerSecond, in order, on the client clock', async () => {
+    const server = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
+    const clock = new ManualClock();
+    const client = new MeshClient({
+      mode: 'udp',
+      host: '127.0.0.1',
+      port: server.address().port,
+      sendFormat: 'xml',
+      maxEventsPerSecond: 1,
+      burstEvents: 1,
+      clock,
+    });
+    const got: string[] = [];
+    const arrived = (count: number): Promise<void> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (got.length < count) return;
+          server.off('message', check);
+          resolve();
+        };
+        server.on('message', check);
+        check();
+      });
+    server.on('message', (bytes: Buffer) => got.push(/uid="([^"]+)"/.exec(bytes.toString())?.[1] ?? '?'));
+    try {
+      client.start();
+      await waitFor(client, 'state', { filter: (c: { state: string }) => c.state === 'connected' });
+      const outcomes = ['p1', 'p2', 'p3'].map((uid) =>
+        client.send(buildCot({ uid, type: 'a-f-G', lat: 1, lon: 2 })),
+      );
+      assert.deepEqual(outcomes, ['sent', 'queued', 'queued']);
+      await arrived(1);
+      clock.advance(999);
+      assert.equal(client.counters.eventsSent, 1, 'not before a second has passed');
+      clock.advance(1);
+      await arrived(2);
+      clock.advance(1000);
+      await arrived(3);
+      assert.deepEqual(got, ['p1', 'p2', 'p3']);
+    } finally {
+      await client.stop();
+      server.close();
+    }
+  });
+
   it('refuses options that cannot work', () => {
     assert.throws(() => new MeshClient({ mode: 'udp' }), { code: 'ERR_MESH_OPTIONS' });
     assert.throws(() => new MeshClient({ mode: 'mesh', ttl: 0 }), { code: 'ERR_MESH_OPTIONS' });

@@ -8,6 +8,8 @@ import { DEFAULT_MAX_EVENT_BYTES } from '../stream/stream-parser';
 import { encodeTakMessage, encodeTakControl, type TakControl } from '../takproto/codec';
 import { frameMesh } from '../takproto/frame';
 import { realClock, type PacingClock } from './clock';
+import { DEFAULT_BURST_EVENTS } from './defaults';
+import { TokenBucket } from './rate-limiter';
 import { MeshContacts } from './mesh-contacts';
 import { readDatagram, type MeshReceived } from './mesh-datagram';
 import {
@@ -69,8 +71,11 @@ export interface MeshClientOptions {
   rebuildAfterSilenceMs?: number;
   announceIntervalMs?: number;
   interfaceRetryMs?: number;
-  /** Events kept while the sockets are not open yet (starting, or the interface missing). */
+  /** Events kept while the sockets are not open yet (starting, the interface missing) or the rate limit holds them. */
   maxPendingEvents?: number;
+  /** Events sent per second at most (0: no limit), with bursts of burstEvents; direct messages are not paced. */
+  maxEventsPerSecond?: number;
+  burstEvents?: number;
   /** Timers and the contact window run on this clock (tests move it by hand). */
   clock?: PacingClock;
   /** Emit control events (t-x-c-*, t-x-takp-*) as 'control' instead of dropping them. */
@@ -139,7 +144,10 @@ interface Receiver {
  */
 export class MeshClient extends EventEmitter {
   private readonly o: Required<
-    Omit<MeshClientOptions, 'host' | 'port' | 'interface' | 'presence' | 'maxDepth'>
+    Omit<
+      MeshClientOptions,
+      'host' | 'port' | 'interface' | 'presence' | 'maxDepth' | 'maxEventsPerSecond' | 'burstEvents'
+    >
   > &
     Pick<MeshClientOptions, 'host' | 'port' | 'interface' | 'presence' | 'maxDepth'>;
   private readonly clock: PacingClock;
@@ -154,8 +162,10 @@ export class MeshClient extends EventEmitter {
   private timers = new Map<string, unknown>();
   private generation = 0;
   private lastInfo = '';
-  /** Events sent before the sockets were open, in order. */
+  /** Events sent before the sockets were open, or held by the rate limit, in order. */
   private pending: Array<{ bytes: Buffer; target: MeshGroup }> = [];
+  /** maxEventsPerSecond: multicast on Wi-Fi goes at the slowest rate, and a flood starves every phone. */
+  private readonly limiter: TokenBucket | undefined;
   private readonly c: MeshCounters = {
     offered: 0,
     eventsSent: 0,
@@ -207,6 +217,11 @@ export class MeshClient extends EventEmitter {
       throw new MeshError(MeshErrorCode.OPTIONS, `TTL ${this.o.ttl} is out of range; give 1 to 255`);
     }
     this.clock = this.o.clock;
+    const rate = options.maxEventsPerSecond ?? 0;
+    this.limiter =
+      rate > 0
+        ? new TokenBucket(rate, options.burstEvents ?? DEFAULT_BURST_EVENTS, this.clock.now())
+        : undefined;
     this.contacts = new MeshContacts(() => this.clock.now());
   }
 
@@ -315,12 +330,7 @@ export class MeshClient extends EventEmitter {
       return;
     }
     this.setState({ state: 'connected', mesh: this.info as MeshInfo });
-    const pending = this.pending;
-    this.pending = [];
-    for (const item of pending) {
-      this.write(item.bytes, item.target);
-      this.c.eventsSent++;
-    }
+    this.flush();
     if (this.o.mode === 'mesh') {
       if (this.o.sendFormat !== 'xml') this.announce();
       if (this.o.presence) this.sendPresence();
@@ -562,18 +572,38 @@ export class MeshClient extends EventEmitter {
         'both the SA and the chat group are turned off: the mesh has nowhere to send',
       );
     }
-    if (!this.sender) {
-      // Not open yet (starting, or waiting for the interface): kept, the oldest dropped when full.
-      this.pending.push({ bytes, target });
-      if (this.pending.length > this.o.maxPendingEvents) {
-        this.pending.shift();
-        this.c.dropped++;
-      }
-      return 'queued';
+    const now = this.clock.now();
+    if (this.sender && this.pending.length === 0 && (!this.limiter || this.limiter.tryTake(now))) {
+      this.write(bytes, target);
+      this.c.eventsSent++;
+      return 'sent';
     }
-    this.write(bytes, target);
-    this.c.eventsSent++;
-    return 'sent';
+    // Not open yet (starting, or waiting for the interface), or over the rate limit: kept in order, the
+    // oldest dropped when full.
+    this.pending.push({ bytes, target });
+    if (this.pending.length > this.o.maxPendingEvents) {
+      this.pending.shift();
+      this.c.dropped++;
+    }
+    if (this.sender) this.flush();
+    return 'queued';
+  }
+
+  /** Writes what waits, as far as the rate limit lets; the rest when the next token is there. */
+  private flush(): void {
+    if (!this.sender) return;
+    while (this.pending.length > 0) {
+      if (this.limiter && !this.limiter.tryTake(this.clock.now())) {
+        const limiter = this.limiter;
+        if (!this.timers.has('pace')) {
+          this.schedule('pace', limiter.msUntilNext(this.clock.now()), () => this.flush());
+        }
+        return;
+      }
+      const item = this.pending.shift() as { bytes: Buffer; target: MeshGroup };
+      this.write(item.bytes, item.target);
+      this.c.eventsSent++;
+    }
   }
 
   private write(bytes: Buffer, target: MeshGroup): void {

@@ -40,6 +40,9 @@ export interface MeshDef {
   directPort?: string | number;
   /** Seconds of silence after which a receive socket is rebuilt. */
   rebuildAfter?: string | number;
+  /** The pacing settings tak-config has for servers apply to the mesh too. */
+  rateLimit?: string | number;
+  rateBurst?: string | number;
 }
 
 const MULTICAST = /^(22[4-9]|23\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
@@ -92,6 +95,8 @@ export function meshSettings(def: MeshDef, protocol: 'mesh' | 'udp', id: string)
         MAX_DATAGRAM_BYTES / 1024,
       ) * 1024,
     ),
+    maxEventsPerSecond: numberSetting(def.rateLimit, 0, 'rate limit (events/s)', 0, 100_000),
+    burstEvents: numberSetting(def.rateBurst, 10, 'burst (events)', 1, 100_000),
     rebuildAfterSilenceMs: secondsSetting(
       def.rebuildAfter,
       DEFAULT_REBUILD_AFTER_SILENCE_MS,
