@@ -89,8 +89,15 @@ describe('the mesh across network namespaces', { skip }, () => {
         assert.equal(got.format, j === 0 ? 'protobuf' : 'xml');
       }
     }
-    const chats = list.map((d) => d.reports.filter((r) => r.t === 'event').length);
-    assert.deepEqual(chats, [2, 2, 2], 'no device heard itself');
+    const heard = list.map((d) => d.reports.filter((r) => r.t === 'event').length);
+    assert.deepEqual(heard, [2, 2, 2], 'no device heard itself');
+    // GeoChat in TAK Protocol, on the chat group.
+    (list[0] as Device).command({ cmd: 'send', xml: chat('zero', 'proto chat') });
+    for (const d of list.slice(1)) {
+      const got = await d.waitReport((r) => r.t === 'event' && r.type === 'b-t-f', 'the chat');
+      assert.equal(got.format, 'protobuf');
+      assert.match(String(got.xml), /proto chat/);
+    }
   });
 
   it('two receivers on one host both get every datagram', async () => {
