@@ -42,6 +42,17 @@ describe('mesh contacts and the version rule', () => {
     );
   });
 
+  it('an announcement without contactUid speaks for the SA from the same address', () => {
+    const clock = new ManualClock();
+    const contacts = new MeshContacts(() => clock.now());
+    contacts.heardEvent(sa('phone', 'p'), '10.0.0.4');
+    contacts.heardControl(control, 'from:10.0.0.4', '10.0.0.4');
+    assert.equal(contacts.agreedVersion(), 1);
+    assert.equal(contacts.size, 1, 'one device');
+    contacts.heardEvent(sa('other', 'o'), '10.0.0.5');
+    assert.equal(contacts.agreedVersion(), 0);
+  });
+
   it('ranges that share no version we speak give XML', () => {
     const clock = new ManualClock();
     const contacts = new MeshContacts(() => clock.now());

@@ -10,7 +10,7 @@ import { frameMesh } from '../takproto/frame';
 import { realClock, type PacingClock } from './clock';
 import { DEFAULT_BURST_EVENTS } from './defaults';
 import { TokenBucket } from './rate-limiter';
-import { MeshContacts } from './mesh-contacts';
+import { ADDRESS_KEY, MeshContacts } from './mesh-contacts';
 import { readDatagram, type MeshReceived } from './mesh-datagram';
 import {
   DEFAULT_ANNOUNCE_INTERVAL_MS,
@@ -471,7 +471,7 @@ export class MeshClient extends EventEmitter {
   private deliver(received: MeshReceived, address: string): void {
     const event = received.event;
     if (received.control) {
-      const uid = received.control.contactUid || event?.uid || `from:${address}`;
+      const uid = received.control.contactUid || event?.uid || `${ADDRESS_KEY}${address}`;
       this.contacts.heardControl(received.control, uid, address);
     }
     if (event) this.contacts.heardEvent(event, address);

@@ -2,6 +2,9 @@ import type { CotElement, CotEvent } from '../cot/model';
 import type { TakControl } from '../takproto/codec';
 import { CONTACT_WINDOW_MS, MAX_MESH_CONTACTS, TAK_PROTOCOL_MAX, TAK_PROTOCOL_MIN } from './mesh-defaults';
 
+/** The key of an announcement that named no contactUid: `from:<address>`. */
+export const ADDRESS_KEY = 'from:';
+
 /** A device heard on the mesh. */
 export interface MeshContact {
   uid: string;
@@ -77,8 +80,11 @@ export class MeshContacts {
     return [...this.byUid.values()];
   }
 
+  /** Devices heard: an announcement kept under its address is not a second device beside the SA from there. */
   get size(): number {
-    return this.list().length;
+    const list = this.list();
+    const named = new Set(list.filter((c) => !c.uid.startsWith(ADDRESS_KEY)).map((c) => c.address));
+    return list.filter((c) => !c.uid.startsWith(ADDRESS_KEY) || !named.has(c.address)).length;
   }
 
   /** A contact by uid, or else by callsign (the most recently heard with it). */
@@ -97,12 +103,16 @@ export class MeshContacts {
   agreedVersion(): number {
     const list = this.list();
     if (list.length === 0) return 0;
+    // An announcement with no contactUid is kept under its address: it speaks for the SA from there.
+    const byAddress = new Map<string, NonNullable<MeshContact['control']>>();
+    for (const contact of list) if (contact.control) byAddress.set(contact.address, contact.control);
     let low = TAK_PROTOCOL_MIN;
     let high = TAK_PROTOCOL_MAX;
     for (const contact of list) {
-      if (contact.control === undefined) return 0;
-      low = Math.max(low, contact.control.min);
-      high = Math.min(high, contact.control.max);
+      const control = contact.control ?? byAddress.get(contact.address);
+      if (control === undefined) return 0;
+      low = Math.max(low, control.min);
+      high = Math.min(high, control.max);
     }
     return high >= low ? high : 0;
   }
