@@ -87,11 +87,19 @@ describe('tak-config mesh and udp in a runtime', () => {
   let red: EmbeddedRed;
 
   before(async () => {
-    red = await startEmbeddedRed({ onLog: () => undefined });
+    red = await startEmbeddedRed({ onLog: () => undefined, http: 'editor' });
   });
   after(async () => {
     await red.deploy([]);
     await red.stop();
+  });
+
+  it("the dialog's interface list is the host's IPv4 interfaces, loopback last", async () => {
+    const response = await fetch(`${red.url}/takpak/mesh/interfaces`);
+    assert.equal(response.status, 200);
+    const list = (await response.json()) as Array<{ name: string; address: string; internal: boolean }>;
+    assert.ok(list.length >= 1);
+    assert.deepEqual(list.at(-1), { name: 'lo', address: '127.0.0.1', internal: true });
   });
 
   it('a missing interface is the status of the nodes that use the mesh, with the interfaces there are', async () => {
