@@ -52,6 +52,14 @@ describe('tak-config mesh and udp settings', () => {
       [{ group: '239.2.3.1', port: 6969 }, { group: '224.10.10.1', port: 17012 }, 1, false, 'auto', 4242],
     );
     assert.equal(mesh.presence?.uid, 'takpak-cfg');
+    const paced = connectionSettings({
+      ...base,
+      protocol: 'mesh',
+      rateLimit: 5,
+      rateBurst: 2,
+      queueSize: 50,
+    }).mesh;
+    assert.deepEqual([paced?.maxEventsPerSecond, paced?.burstEvents, paced?.maxPendingEvents], [5, 2, 50]);
   });
 
   for (const [name, def, pattern] of [

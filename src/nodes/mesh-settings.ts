@@ -3,6 +3,7 @@ import {
   DEFAULT_CHAT_GROUP,
   DEFAULT_CHAT_PORT,
   DEFAULT_DIRECT_PORT,
+  DEFAULT_MAX_PENDING_EVENTS,
   DEFAULT_MESH_TTL,
   DEFAULT_REBUILD_AFTER_SILENCE_MS,
   DEFAULT_SA_GROUP,
@@ -43,6 +44,8 @@ export interface MeshDef {
   /** The pacing settings tak-config has for servers apply to the mesh too. */
   rateLimit?: string | number;
   rateBurst?: string | number;
+  /** Events kept while the mesh is not open yet or the rate limit holds them (the server queue's setting). */
+  queueSize?: string | number;
 }
 
 const MULTICAST = /^(22[4-9]|23\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
@@ -95,6 +98,7 @@ export function meshSettings(def: MeshDef, protocol: 'mesh' | 'udp', id: string)
         MAX_DATAGRAM_BYTES / 1024,
       ) * 1024,
     ),
+    maxPendingEvents: numberSetting(def.queueSize, DEFAULT_MAX_PENDING_EVENTS, 'queue size', 1, 1_000_000),
     maxEventsPerSecond: numberSetting(def.rateLimit, 0, 'rate limit (events/s)', 0, 100_000),
     burstEvents: numberSetting(def.rateBurst, 10, 'burst (events)', 1, 100_000),
     rebuildAfterSilenceMs: secondsSetting(
