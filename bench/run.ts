@@ -14,6 +14,7 @@ import { runCotBuildCase, runCotParseCase } from './cot-case';
 import { runE2eCase } from './e2e-case';
 import { runFanoutCase } from './fanout-case';
 import { runHostileCase } from './hostile-case';
+import { runMeshReceiveCase } from './mesh-case';
 import { runOddStreamCase, runStreamCase } from './stream-case';
 import { runTakprotoDecodeCase, runTakprotoEncodeCase } from './takproto-case';
 import {
@@ -40,6 +41,7 @@ const CASES: BenchCase[] = [
   { name: 'e2e', run: runE2eCase },
   { name: 'fanout', run: runFanoutCase },
   { name: 'hostile', run: runHostileCase },
+  { name: 'mesh-receive', run: runMeshReceiveCase },
 ];
 
 /** A case that takes longer than this is killed and reported as such. */

@@ -101,6 +101,18 @@ const TAK_CONFIG_DEFAULTS = {
   verifyServer: true,
   serverName: '',
   tlsRecordBytes: 4096,
+  meshInterface: '',
+  saEnabled: true,
+  saGroup: '239.2.3.1',
+  saPort: 6969,
+  chatEnabled: true,
+  chatGroup: '224.10.10.1',
+  chatPort: 17012,
+  ttl: 1,
+  loopback: false,
+  sendFormat: 'auto',
+  directPort: 4242,
+  rebuildAfter: 30,
 };
 const EDITOR_DEFAULTS = {
   'tak-config': TAK_CONFIG_DEFAULTS,

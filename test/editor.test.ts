@@ -302,6 +302,25 @@ describe('the editor in a real browser', { skip }, () => {
     assert.deepEqual(changed, []);
   });
 
+  it("protocol mesh shows the mesh settings with the host's interfaces, hides the server's, and checks the TTL", async () => {
+    await page.evaluate(() =>
+      (globalThis as unknown as BrowserGlobals).RED.editor.editConfig('', 'tak-config', 'demo-cfg-sensors'),
+    );
+    await page.waitForSelector('#node-config-input-host:visible');
+    assert.equal(await page.isVisible('#node-config-input-ttl'), false, 'no mesh settings on tcp');
+    await page.selectOption('#node-config-input-protocol', 'mesh');
+    await page.waitForSelector('#node-config-input-ttl:visible');
+    await page.waitForSelector('#node-config-input-host', { state: 'hidden' });
+    assert.equal(await page.isVisible('#node-config-input-connectTimeout'), false);
+    await page.waitForSelector('#node-config-mesh-interfaces option[value="lo"]', { state: 'attached' });
+    await page.fill('#node-config-input-ttl', '0');
+    await page.dispatchEvent('#node-config-input-ttl', 'change');
+    await page.waitForSelector('#node-config-input-ttl.input-error');
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForSelector('.red-ui-tray', { state: 'detached' });
+    assert.equal(await isDirty(page), false, 'cancelled: nothing changed');
+  });
+
   it('a bad latitude and a negative interval turn their fields red, with the reason', async () => {
     await page.evaluate(() =>
       (globalThis as unknown as BrowserGlobals).RED.editor.editConfig('', 'tak-config', 'demo-cfg-sensors'),

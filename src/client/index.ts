@@ -64,3 +64,21 @@ export {
   NEVER_COALESCE_TYPES,
 } from './defaults';
 export { MAX_TIMER_MS } from './options';
+export { MeshClient } from './mesh-client';
+export type {
+  MeshClientOptions,
+  MeshCounters,
+  MeshGroup,
+  MeshInfo,
+  MeshSendFormat,
+  MeshSendOptions,
+  MeshState,
+  MeshStateChange,
+} from './mesh-client';
+export { MeshContacts } from './mesh-contacts';
+export type { MeshContact } from './mesh-contacts';
+export type { MeshReceived } from './mesh-datagram';
+export { MeshError, MeshErrorCode } from './mesh-errors';
+export { listMeshInterfaces, findInterface, defaultInterface } from './mesh-interface';
+export type { MeshInterface } from './mesh-interface';
+export * from './mesh-defaults';

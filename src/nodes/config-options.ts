@@ -15,7 +15,9 @@ import {
   loadClientTls,
   type ClientTlsSources,
 } from '../tls/settings';
+import type { MeshClientOptions } from '../client/mesh-client';
 import type { SharedConnection } from './connection';
+import { meshSettings, type MeshDef } from './mesh-settings';
 import type { Node, NodeDef, TlsConfigNode } from './red';
 import { booleanSetting, numberSetting, secondsSetting, SettingError, stringSetting } from './settings';
 
@@ -27,7 +29,7 @@ export interface TakConfigNode extends Node {
 }
 
 /** What the tak-config dialog saves. Times are in seconds in the dialog. */
-export interface TakConfigDef extends NodeDef {
+export interface TakConfigDef extends NodeDef, MeshDef {
   host?: string;
   port?: string | number;
   protocol?: string;
@@ -98,6 +100,8 @@ export interface ConnectionSettings {
   options: TakClientOptions;
   /** Present for protocol tls. */
   tls: TlsSummary | undefined;
+  /** Present for protocols mesh and udp: the connection is a MeshClient, and `options` is unused. */
+  mesh?: MeshClientOptions;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -151,13 +155,17 @@ export function connectionSettings(
   credentials: TakConfigCredentials = {},
   tlsNode?: TlsConfigNode | null,
 ): ConnectionSettings {
-  const host = stringSetting(def.host);
-  if (host === '') throw new SettingError('tak-config has no host: give the TAK server name or address');
   const protocolText = stringSetting(def.protocol, 'tcp').toLowerCase();
   const protocol = protocolText === 'ssl' ? 'tls' : protocolText;
+  if (protocol === 'mesh' || protocol === 'udp') {
+    const mesh = meshSettings(def, protocol, def.id);
+    return { options: { host: mesh.host ?? '', port: mesh.port ?? 0 }, tls: undefined, mesh };
+  }
+  const host = stringSetting(def.host);
+  if (host === '') throw new SettingError('tak-config has no host: give the TAK server name or address');
   if (protocol !== 'tcp' && protocol !== 'tls') {
     throw new SettingError(
-      `tak-config protocol "${protocolText}" is not available; use tcp (FreeTAKServer 8087, TAK Server 8088) or tls (TAK Server 8089)`,
+      `tak-config protocol "${protocolText}" is not available; use tcp (FreeTAKServer 8087, TAK Server 8088), tls (TAK Server 8089), udp (send only) or mesh (multicast, no server)`,
     );
   }
   const connectTimeoutMs = secondsSetting(def.connectTimeout, 20_000, 'connect timeout', 1);

@@ -1,5 +1,7 @@
 import type { CotEvent } from '../cot/model';
 import type { StreamError } from '../stream/errors';
+import { MeshClient, type MeshClientOptions, type MeshInfo } from '../client/mesh-client';
+import { MeshError, MeshErrorCode } from '../client/mesh-errors';
 import { TakClient, type TakClientOptions, type TakClientState } from '../client/tak-client';
 import { REFUSAL_WINDOW_MS } from '../tls/client-socket';
 import type { NodeStatus } from './red';
@@ -10,9 +12,27 @@ export interface ConnectionUser {
   status(status: NodeStatus): void;
   /** Data events; control events (pongs...) too when `wantsControl`. */
   onEvent?(received: { event: CotEvent; xml: string; control: boolean }): void;
-  onParseError?(error: StreamError): void;
+  onParseError?(error: ReceiveProblem): void;
   wantsControl?: boolean;
 }
+
+/** Something received that was not one good event: a stream problem, or a datagram the mesh skipped. */
+export interface ReceiveProblem {
+  code: string;
+  message: string;
+  /** The start of what was received, for logs. */
+  preview: string;
+  /** The whole event as received, when it was framed but refused. */
+  xml?: string | undefined;
+}
+
+/** A tak-config on protocol mesh or udp: a MeshClient instead of a TAK server connection. */
+export interface MeshTransport {
+  mesh: MeshClientOptions;
+}
+
+/** What every transport a SharedConnection drives has in common. */
+type Client = TakClient | MeshClient;
 
 export interface StateChange {
   state: TakClientState;
@@ -20,6 +40,8 @@ export interface StateChange {
   error?: { code: string; message: string };
   /** Connected, but the rate limit holds events back: how many wait. */
   throttled?: number;
+  /** A mesh: its interface, the devices heard, the format in use. */
+  mesh?: MeshInfo;
 }
 
 /** Turns a connection state into the status every user node shows. */
@@ -65,7 +87,8 @@ export const IDLE_LINGER_MS = 30_000;
 export const HANDOVER_MAX_AGE_MS = 15_000;
 
 type Waiting = { at: number } & (
-  { kind: 'event'; received: { event: CotEvent; xml: string } } | { kind: 'parseError'; error: StreamError }
+  | { kind: 'event'; received: { event: CotEvent; xml: string } }
+  | { kind: 'parseError'; error: ReceiveProblem }
 );
 
 /**
@@ -75,10 +98,10 @@ type Waiting = { at: number } & (
  */
 export class SharedConnection {
   private readonly users = new Map<string, ConnectionUser>();
-  private readonly options: TakClientOptions;
+  private readonly options: TakClientOptions | MeshTransport;
   private readonly format: StatusFormatter;
   private readonly hooks: ConnectionHooks;
-  private client: TakClient | undefined;
+  private client: Client | undefined;
   private stopping: Promise<void> | undefined;
   private status: NodeStatus;
   private lastChange: StateChange | undefined;
@@ -101,7 +124,7 @@ export class SharedConnection {
   private after: Promise<void> | undefined;
 
   constructor(
-    options: TakClientOptions,
+    options: TakClientOptions | MeshTransport,
     format: StatusFormatter,
     hooks: ConnectionHooks = {},
     after?: Promise<void>,
@@ -128,7 +151,7 @@ export class SharedConnection {
   }
 
   /** The live client, if a user has started one. */
-  get current(): TakClient | undefined {
+  get current(): Client | undefined {
     return this.client;
   }
 
@@ -159,9 +182,23 @@ export class SharedConnection {
     this.lingerTimer.unref();
   }
 
-  send(input: string | CotEvent): 'sent' | 'queued' {
+  /** Protocol mesh: sending may name a contact (`to`). */
+  get isMesh(): boolean {
+    return 'mesh' in this.options && this.options.mesh.mode === 'mesh';
+  }
+
+  /** `to`: a contact heard on the mesh (uid or callsign), reached over TCP; only for protocol mesh. */
+  send(input: string | CotEvent, to?: string): 'sent' | 'queued' {
     if (!this.client) this.start();
-    return (this.client as TakClient).send(input);
+    const client = this.client as Client;
+    if (client instanceof MeshClient) return client.send(input, to === undefined ? {} : { to });
+    if (to !== undefined) {
+      throw new MeshError(
+        MeshErrorCode.NOT_AVAILABLE,
+        'msg.to works only with a tak-config on protocol mesh; a TAK server routes by the event itself (<marti><dest>)',
+      );
+    }
+    return client.send(input);
   }
 
   async stop(): Promise<void> {
@@ -185,7 +222,10 @@ export class SharedConnection {
 
   private start(): void {
     // Control events are always asked for; each user says whether it wants them.
-    const client = new TakClient({ ...this.options, emitControl: true });
+    const client: Client =
+      'mesh' in this.options
+        ? new MeshClient({ ...this.options.mesh, emitControl: true })
+        : new TakClient({ ...this.options, emitControl: true });
     this.client = client;
     client.on('state', (change: StateChange) => {
       if (client !== this.client) return;
@@ -225,10 +265,18 @@ export class SharedConnection {
       for (const user of this.users.values())
         if (user.wantsControl) user.onEvent?.({ ...received, control: true });
     });
-    client.on('parseError', (error: StreamError) => {
+    client.on('parseError', (raw: StreamError | MeshError) => {
+      const error: ReceiveProblem =
+        raw instanceof MeshError ? { code: raw.code, message: raw.message, preview: raw.preview } : raw;
       if (this.keep({ kind: 'parseError', error, at: Date.now() })) return;
       for (const user of this.users.values()) user.onParseError?.(error);
     });
+    // A direct message that could not be delivered: said like a failure, once per kind.
+    if (client instanceof MeshClient) {
+      client.on('problem', (error: MeshError) => {
+        if (client === this.client) this.hooks.failed?.({ code: error.code, message: error.message });
+      });
+    }
     const after = this.after;
     this.after = undefined;
     // Events sent meanwhile wait in the client's queue. The nodes of a deploy start one after another: a

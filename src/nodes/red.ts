@@ -87,6 +87,7 @@ export interface NodeAPI {
   /** The editor's admin HTTP API (express), for endpoints the node dialogs call. */
   httpAdmin?: {
     post(path: string, ...handlers: AdminHandler[]): void;
+    get(path: string, ...handlers: AdminHandler[]): void;
   };
   auth?: {
     /** Middleware that lets through only users with this permission (e.g. "tak-config.write"). */

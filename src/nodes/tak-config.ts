@@ -15,6 +15,8 @@ import {
   type StateChange,
 } from './connection';
 import { adopt, isDeploying, park, watchRuntime } from './handover';
+import { meshStatus } from './mesh-status';
+import { listMeshInterfaces } from '../client/mesh-interface';
 import type { AdminResponse, NodeAPI, NodeStatus, TlsConfigNode } from './red';
 import { checkRuntime } from './runtime-check';
 
@@ -43,6 +45,10 @@ export = function register(RED: NodeAPI): void {
   if (RED.httpAdmin && RED.auth) {
     RED.httpAdmin.post('/takpak/tls/check', RED.auth.needsPermission(ADMIN_PERMISSION), (req, res) =>
       answer(res, () => checkCertificateFile(req.body)),
+    );
+    // The mesh dialog offers the host's interfaces: names and IPv4 addresses only.
+    RED.httpAdmin.get('/takpak/mesh/interfaces', RED.auth.needsPermission('tak-config.read'), (_req, res) =>
+      answer(res, () => listMeshInterfaces()),
     );
     RED.httpAdmin.post('/takpak/tls/data-package', RED.auth.needsPermission(ADMIN_PERMISSION), (req, res) =>
       answer(res, () => importDataPackage(req.body)),
@@ -130,8 +136,12 @@ export = function register(RED: NodeAPI): void {
       this.error(this.configError);
       return;
     }
-    const { options, tls } = settings;
-    this.endpoint = `${options.host}:${options.port}`;
+    const { options, tls, mesh } = settings;
+    this.endpoint = mesh
+      ? mesh.mode === 'udp'
+        ? `udp ${options.host}:${options.port}`
+        : `mesh ${mesh.interface || 'default interface'}`
+      : `${options.host}:${options.port}`;
     const endpoint = this.endpoint;
     if (tls) {
       this.log(
@@ -153,8 +163,8 @@ export = function register(RED: NodeAPI): void {
     }
     let loggedCode: string | undefined;
     const connection = new SharedConnection(
-      options,
-      formatStatus(endpoint, verified),
+      mesh ? { mesh } : options,
+      mesh ? meshStatus(RED, mesh.mode) : formatStatus(endpoint, verified),
       {
         established: () => {
           loggedCode = undefined;

@@ -1,5 +1,5 @@
 import type { CotEvent } from '../cot/model';
-import type { StreamError } from '../stream/errors';
+import type { ReceiveProblem } from './connection';
 import { readMapOutputs, withMapOutputs, type MapOutputsDef } from './map-outputs';
 import type { Node, NodeAPI, NodeDef } from './red';
 import { booleanSetting, stringSetting } from './settings';
@@ -51,7 +51,7 @@ export = function register(RED: NodeAPI): void {
         const main = { payload: event, cot: xml, topic: event.type };
         this.send(withMapOutputs(RED, mapOutputs, event, main, {}, Date.now()));
       },
-      onParseError: (error: StreamError) => {
+      onParseError: (error: ReceiveProblem) => {
         if (emitErrors) {
           this.send({
             topic: 'error',

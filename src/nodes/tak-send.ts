@@ -29,7 +29,9 @@ export = function register(RED: NodeAPI): void {
       }
       let outcome: 'sent' | 'queued';
       try {
-        outcome = connection.send(xml);
+        // msg.to means a mesh contact only on a mesh: other flows may carry msg.to for their own reasons.
+        const to = connection.isMesh && typeof msg.to === 'string' && msg.to !== '' ? msg.to : undefined;
+        outcome = connection.send(xml, to);
       } catch (error) {
         // Too big for the connection, or the client is stopping: to Catch, with its code.
         done(error instanceof Error ? error : new Error(String(error)));
