@@ -73,6 +73,7 @@ const TAK_CONFIG_DEFAULTS = {
   host: '127.0.0.1',
   port: 8087,
   protocol: 'tcp',
+  takProtocol: 'negotiate',
   callsign: 'takpak',
   uid: '',
   team: 'Cyan',

@@ -1,4 +1,5 @@
 import type { TakClientOptions } from '../client/tak-client';
+import type { TakProtocolSetting } from '../client/options';
 import type { CertificateSummary } from '../tls/certificate';
 import { tcpSocketFactory, tlsSocketFactory } from '../tls/client-socket';
 import { DEFAULT_PING_AFTER_SEND_IDLE_MS } from '../client/defaults';
@@ -65,6 +66,11 @@ export interface TakConfigDef extends NodeDef {
   verifyServer?: boolean | string;
   /** The name the server's certificate carries, when it is not the host (a TAK Server reached by IP). */
   serverName?: string;
+  /**
+   * The wire format (not the transport, which is `protocol`): 'negotiate' (default), 'xml' or 'protobuf'
+   * (TAK Server's prototls inputs).
+   */
+  takProtocol?: string;
 }
 
 /**
@@ -98,6 +104,22 @@ export interface ConnectionSettings {
   options: TakClientOptions;
   /** Present for protocol tls. */
   tls: TlsSummary | undefined;
+}
+
+/** The wire formats the dialog offers, the first the default. */
+export const TAK_PROTOCOL_SETTINGS: readonly TakProtocolSetting[] = ['negotiate', 'xml', 'protobuf'];
+
+/** The dialog's wire format; a SettingError naming the choices for anything else. */
+export function takProtocolSetting(value: string | undefined): TakProtocolSetting {
+  const text = stringSetting(value, 'negotiate').toLowerCase();
+  const found = TAK_PROTOCOL_SETTINGS.find((setting) => setting === text);
+  if (found === undefined) {
+    throw new SettingError(
+      `tak-config TAK protocol "${text}" is not available; use negotiate (XML, protobuf when the server offers it), ` +
+        'xml, or protobuf (TAK Server prototls inputs)',
+    );
+  }
+  return found;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -165,6 +187,7 @@ export function connectionSettings(
   const options: TakClientOptions = {
     host,
     port: numberSetting(def.port, protocol === 'tls' ? 8089 : 8087, 'port', 1, 65535),
+    protocol: takProtocolSetting(def.takProtocol),
     presence: {
       // The node id outlives redeploys: the gateway stays one contact on the map.
       uid: stringSetting(def.uid, `takpak-${def.id}`),

@@ -1,6 +1,11 @@
 import type { CotEvent } from '../cot/model';
 import type { StreamError } from '../stream/errors';
-import { TakClient, type TakClientOptions, type TakClientState } from '../client/tak-client';
+import {
+  TakClient,
+  type TakClientOptions,
+  type TakClientState,
+  type TakProtocolChange,
+} from '../client/tak-client';
 import { REFUSAL_WINDOW_MS } from '../tls/client-socket';
 import type { NodeStatus } from './red';
 
@@ -9,10 +14,22 @@ export interface ConnectionUser {
   id: string;
   status(status: NodeStatus): void;
   /** Data events; control events (pongs...) too when `wantsControl`. */
-  onEvent?(received: { event: CotEvent; xml: string; control: boolean }): void;
+  onEvent?(received: ReceivedEvent): void;
   onParseError?(error: StreamError): void;
   wantsControl?: boolean;
 }
+
+/** One event from the connection, as a user node gets it. */
+export interface ReceivedEvent {
+  event: CotEvent;
+  xml: string;
+  control: boolean;
+  /** The TAK Protocol frame as received, when the connection spoke protobuf. */
+  takproto?: Buffer;
+}
+
+/** What the connection speaks right now, as the client last said. */
+export type WireState = Pick<TakProtocolChange, 'protocol' | 'reason' | 'serverVersion'>;
 
 export interface StateChange {
   state: TakClientState;
@@ -20,6 +37,8 @@ export interface StateChange {
   error?: { code: string; message: string };
   /** Connected, but the rate limit holds events back: how many wait. */
   throttled?: number;
+  /** The wire format in use and the server version it announced, once the client has said. */
+  wire?: WireState;
 }
 
 /** Turns a connection state into the status every user node shows. */
@@ -64,9 +83,18 @@ export const IDLE_LINGER_MS = 30_000;
  */
 export const HANDOVER_MAX_AGE_MS = 15_000;
 
+type Received = Omit<ReceivedEvent, 'control'>;
+
 type Waiting = { at: number } & (
-  { kind: 'event'; received: { event: CotEvent; xml: string } } | { kind: 'parseError'; error: StreamError }
+  { kind: 'event'; received: Received } | { kind: 'parseError'; error: StreamError }
 );
+
+/** The event as a user gets it: `takproto` only when there were protobuf bytes. */
+function withControl(received: Received, control: boolean): ReceivedEvent {
+  const out: ReceivedEvent = { event: received.event, xml: received.xml, control };
+  if (received.takproto !== undefined) out.takproto = received.takproto;
+  return out;
+}
 
 /**
  * One TAK connection shared by every node that uses a tak-config: it connects when the first user
@@ -84,6 +112,8 @@ export class SharedConnection {
   private lastChange: StateChange | undefined;
   /** Events the rate limit holds back right now; 0 when not throttling. */
   private throttled = 0;
+  /** What the client said of its wire format last; undefined before it has connected. */
+  private wire: WireState | undefined;
   private failure: { code: string; message: string } | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -217,13 +247,19 @@ export class SharedConnection {
       this.throttled = throttling ? Math.max(1, waiting) : 0;
       if (this.lastChange) this.publish(this.lastChange);
     });
-    client.on('event', (received: { event: CotEvent; xml: string }) => {
-      if (this.keep({ kind: 'event', received, at: Date.now() })) return;
-      for (const user of this.users.values()) user.onEvent?.({ ...received, control: false });
+    client.on('protocol', (change: TakProtocolChange) => {
+      if (client !== this.client) return;
+      this.wire = { protocol: change.protocol, reason: change.reason };
+      if (change.serverVersion !== undefined) this.wire.serverVersion = change.serverVersion;
+      if (this.lastChange?.state === 'connected') this.publish(this.lastChange);
     });
-    client.on('control', (received: { event: CotEvent; xml: string }) => {
+    client.on('event', (received: Received) => {
+      if (this.keep({ kind: 'event', received, at: Date.now() })) return;
+      for (const user of this.users.values()) user.onEvent?.(withControl(received, false));
+    });
+    client.on('control', (received: Received) => {
       for (const user of this.users.values())
-        if (user.wantsControl) user.onEvent?.({ ...received, control: true });
+        if (user.wantsControl) user.onEvent?.(withControl(received, true));
     });
     client.on('parseError', (error: StreamError) => {
       if (this.keep({ kind: 'parseError', error, at: Date.now() })) return;
@@ -243,9 +279,12 @@ export class SharedConnection {
 
   private publish(change: StateChange): void {
     this.lastChange = change;
-    this.status = this.format(
-      this.throttled > 0 && change.state === 'connected' ? { ...change, throttled: this.throttled } : change,
-    );
+    let shown = change;
+    if (change.state === 'connected') {
+      if (this.throttled > 0) shown = { ...shown, throttled: this.throttled };
+      if (this.wire !== undefined) shown = { ...shown, wire: this.wire };
+    }
+    this.status = this.format(shown);
     for (const user of this.users.values()) user.status(this.status);
   }
 
@@ -280,7 +319,7 @@ export class SharedConnection {
     if (stale > 0) this.hooks.lost?.(stale, 'stale');
     for (const item of items) {
       for (const user of this.users.values()) {
-        if (item.kind === 'event') user.onEvent?.({ ...item.received, control: false });
+        if (item.kind === 'event') user.onEvent?.(withControl(item.received, false));
         else user.onParseError?.(item.error);
       }
     }

@@ -13,6 +13,7 @@ import {
   HANDOVER_MAX_AGE_MS,
   SharedConnection,
   type StateChange,
+  type WireState,
 } from './connection';
 import { adopt, isDeploying, park, watchRuntime } from './handover';
 import type { AdminResponse, NodeAPI, NodeStatus, TlsConfigNode } from './red';
@@ -47,6 +48,19 @@ export = function register(RED: NodeAPI): void {
     );
   }
 
+  /**
+   * The wire format for the status, when there is something to say: protobuf, a negotiation under way,
+   * or a server that announced its version. XML with a server that offered nothing shows no suffix.
+   */
+  function wireText(wire: WireState | undefined): string | undefined {
+    if (wire === undefined) return undefined;
+    const negotiating = wire.protocol === 'xml' && wire.reason === 'offered';
+    if (wire.protocol === 'xml' && !negotiating && wire.serverVersion === undefined) return undefined;
+    const format = RED._(`tak-config.status.wire.${negotiating ? 'negotiating' : wire.protocol}`);
+    if (wire.serverVersion === undefined) return format;
+    return RED._('tak-config.status.wire.withVersion', { format, version: shorten(wire.serverVersion) });
+  }
+
   function formatStatus(endpoint: string, verified: boolean): (change: StateChange) => NodeStatus {
     // The last failure stays on the status while it retries, until a connection has lasted.
     let reason: string | undefined;
@@ -66,13 +80,15 @@ export = function register(RED: NodeAPI): void {
               text: RED._('tak-config.status.throttling', { endpoint, waiting: change.throttled }),
             };
           }
-          return verified
-            ? { fill: 'green', shape: 'dot', text: RED._('tak-config.status.connected', { endpoint }) }
-            : {
-                fill: 'yellow',
-                shape: 'dot',
-                text: RED._('tak-config.status.connectedUnverified', { endpoint }),
-              };
+          {
+            const wire = wireText(change.wire);
+            const key = `tak-config.status.connected${verified ? '' : 'Unverified'}${wire === undefined ? '' : 'Wire'}`;
+            return {
+              fill: verified ? 'green' : 'yellow',
+              shape: 'dot',
+              text: RED._(key, { endpoint, wire: wire ?? '' }),
+            };
+          }
         case 'reconnecting':
           if (change.error) {
             reason = shorten(change.error.message);
