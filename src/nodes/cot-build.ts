@@ -6,7 +6,12 @@ import { itemError, splitPayload } from '../convert/detect';
 import { withFields, type CotFieldValues } from '../convert/fields';
 import { payloadToCotInput, TEXT_FIELDS } from '../convert/to-input';
 import { withUid } from '../convert/uid-mode';
-import { readSettings, type CotBuildDef, type CotBuildOutput, type CotBuildSettings } from './cot-build-settings';
+import {
+  readSettings,
+  type CotBuildDef,
+  type CotBuildOutput,
+  type CotBuildSettings,
+} from './cot-build-settings';
 import { encodeTakMeshFrame, encodeTakStreamFrame } from '../takproto';
 import type { DoneFunction, Node, NodeAPI, NodeMessage, SendFunction } from './red';
 

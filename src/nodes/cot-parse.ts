@@ -103,7 +103,9 @@ export = function register(RED: NodeAPI): void {
       } catch (error) {
         if (!(error instanceof CotError)) throw error;
         const preview = bytes.subarray(0, 16).toString('hex');
-        return [{ kind: 'error', error: new StreamError(error.code, error.message, bytes.length, preview, error) }];
+        return [
+          { kind: 'error', error: new StreamError(error.code, error.message, bytes.length, preview, error) },
+        ];
       }
     };
 
@@ -183,8 +185,7 @@ export = function register(RED: NodeAPI): void {
           const parsed: Parsed = { event: item.event, xml: item.xml };
           if (item.takproto !== undefined) parsed.takproto = item.takproto;
           events.push(parsed);
-        }
-        else if (item.kind === 'error') errors.push(item.error);
+        } else if (item.kind === 'error') errors.push(item.error);
       }
       try {
         emit(msg, events, send);
