@@ -87,6 +87,7 @@ const TAK_CONFIG_DEFAULTS = {
   pingAfterSendIdle: 15,
   deadAfterIdle: 25,
   connectTimeout: 20,
+  negotiationTimeout: 60,
   reconnectMax: 60,
   queueSize: 1000,
   maxEventKb: 1024,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import helper from 'node-red-node-test-helper';
 import {
   buildCot,
   decodeTakFrame,
@@ -30,6 +31,12 @@ import { NegotiatingServer, type Arrival } from './helpers/takproto-server';
 
 type Msg = Record<string, unknown>;
 
+/** What the runtime logged so far (the test helper spies on it; its types leave the spy out). */
+function logged(): unknown[] {
+  const spy = (helper as unknown as { log(): { args: Array<[{ msg?: unknown }]> } }).log();
+  return spy.args.map(([entry]) => entry.msg);
+}
+
 function model(uid: string): CotEvent {
   return {
     version: '2.0',
@@ -59,6 +66,13 @@ describe('takProtocol setting', () => {
       const { options } = connectionSettings({ id: 'c', type: 'tak-config', host: 'h', takProtocol: value });
       assert.equal(options.protocol, value);
     }
+  });
+
+  it('the protobuf answer timeout is in seconds, 60 by default (as ATAK waits)', () => {
+    const def = { id: 'c', type: 'tak-config', host: 'h' };
+    assert.equal(connectionSettings(def).options.negotiationTimeoutMs, 60_000);
+    assert.equal(connectionSettings({ ...def, negotiationTimeout: '5' }).options.negotiationTimeoutMs, 5_000);
+    assert.throws(() => connectionSettings({ ...def, negotiationTimeout: '0' }), /protobuf answer timeout/);
   });
 
   it('refuses anything else, naming the choices', () => {
@@ -276,8 +290,8 @@ describe('tak-config and tak-receive against a server that offers protobuf', () 
     await server.close();
   });
 
-  async function deploy(takProtocol: string): Promise<{ out: Msg[] }> {
-    server = new NegotiatingServer(model('srv-welcome'));
+  async function deploy(takProtocol: string, answers = true, cfg: Msg = {}): Promise<{ out: Msg[] }> {
+    server = new NegotiatingServer(model('srv-welcome'), answers);
     const port = await server.listen();
     const red = await startRed();
     await red.load(
@@ -292,6 +306,7 @@ describe('tak-config and tak-receive against a server that offers protobuf', () 
           protocol: 'tcp',
           takProtocol,
           identityGap: 0,
+          ...cfg,
         },
         { id: 'send', type: 'tak-send', z: 'tab', x: 100, y: 100, server: 'cfg', wires: [] },
         { id: 'recv', type: 'tak-receive', z: 'tab', x: 100, y: 200, server: 'cfg', wires: [['out']] },
@@ -313,6 +328,19 @@ describe('tak-config and tak-receive against a server that offers protobuf', () 
     const arrived = waitFor<Arrival>(server, 'arrival', (a) => a.uid === 'from-flow');
     getNode('send').receive({ payload: model('from-flow') });
     assert.equal((await arrived).wire, 'protobuf', 'what the flow sends goes as protobuf');
+    assert.ok(logged().includes('tak-config.log.protobuf'), 'the switch is logged');
+  });
+
+  it('negotiate with a server that never answers: a warning after the timeout, XML from then on', async () => {
+    await deploy('negotiate', false, { negotiationTimeout: 1 });
+    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connectedWire');
+    await eventually(
+      () => logged().includes('tak-config.warnings.negotiationTimeout'),
+      'the timeout warning',
+    );
+    const arrived = waitFor<Arrival>(server, 'arrival', (a) => a.uid === 'from-flow');
+    getNode('send').receive({ payload: model('from-flow') });
+    assert.equal((await arrived).wire, 'xml', 'held back while waiting, then sent as XML');
   });
 
   it('xml: never asks, events both ways stay XML, no msg.takproto', async () => {

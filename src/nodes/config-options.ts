@@ -2,7 +2,7 @@ import type { TakClientOptions } from '../client/tak-client';
 import type { TakProtocolSetting } from '../client/options';
 import type { CertificateSummary } from '../tls/certificate';
 import { tcpSocketFactory, tlsSocketFactory } from '../tls/client-socket';
-import { DEFAULT_PING_AFTER_SEND_IDLE_MS } from '../client/defaults';
+import { DEFAULT_NEGOTIATION_TIMEOUT_MS, DEFAULT_PING_AFTER_SEND_IDLE_MS } from '../client/defaults';
 import {
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_TLS_MAX_RECORD_BYTES,
@@ -71,6 +71,8 @@ export interface TakConfigDef extends NodeDef {
    * (TAK Server's prototls inputs).
    */
   takProtocol?: string;
+  /** Seconds to wait for the server's answer to our protobuf request; empty: 60 (as ATAK). */
+  negotiationTimeout?: string | number;
 }
 
 /**
@@ -188,6 +190,12 @@ export function connectionSettings(
     host,
     port: numberSetting(def.port, protocol === 'tls' ? 8089 : 8087, 'port', 1, 65535),
     protocol: takProtocolSetting(def.takProtocol),
+    negotiationTimeoutMs: secondsSetting(
+      def.negotiationTimeout,
+      DEFAULT_NEGOTIATION_TIMEOUT_MS,
+      'protobuf answer timeout',
+      1,
+    ),
     presence: {
       // The node id outlives redeploys: the gateway stays one contact on the map.
       uid: stringSetting(def.uid, `takpak-${def.id}`),

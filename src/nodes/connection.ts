@@ -50,6 +50,8 @@ export interface ConnectionHooks {
   connected?(): void;
   /** A connection has lasted settleMs (or was made with no failure before it): the failure is over. */
   established?(): void;
+  /** The client said what it speaks on this connection (see TakClient's 'protocol' event). */
+  wire?(wire: WireState): void;
   /** Every failed attempt or lost connection. */
   failed?(error: { code: string; message: string }): void;
   /**
@@ -251,6 +253,7 @@ export class SharedConnection {
       if (client !== this.client) return;
       this.wire = { protocol: change.protocol, reason: change.reason };
       if (change.serverVersion !== undefined) this.wire.serverVersion = change.serverVersion;
+      this.hooks.wire?.(this.wire);
       if (this.lastChange?.state === 'connected') this.publish(this.lastChange);
     });
     client.on('event', (received: Received) => {

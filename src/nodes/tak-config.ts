@@ -1,3 +1,4 @@
+import { DEFAULT_NEGOTIATION_TIMEOUT_MS } from '../client/defaults';
 import { describeCertificate } from '../tls/certificate';
 import { checkCertificateFile, errorBody, importDataPackage } from '../tls/editor';
 import {
@@ -176,6 +177,19 @@ export = function register(RED: NodeAPI): void {
         connected: () => {
           // Said on every connect, not once: an unauthenticated server must not become something people forget.
           if (!verified) this.warn(RED._('tak-config.warnings.unverified', { endpoint }));
+        },
+        wire: (wire) => {
+          // The outcome of a negotiation goes into the log: the status shows only what holds now.
+          const version = wire.serverVersion ?? RED._('tak-config.log.unknownVersion');
+          if (wire.reason === 'accepted') this.log(RED._('tak-config.log.protobuf', { endpoint, version }));
+          else if (wire.reason === 'timeout') {
+            this.warn(
+              RED._('tak-config.warnings.negotiationTimeout', {
+                endpoint,
+                seconds: Math.round((options.negotiationTimeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS) / 1000),
+              }),
+            );
+          }
         },
         failed: (failure) => {
           // Into the log once per kind of failure, not on every retry; the status shows it all along.

@@ -32,8 +32,14 @@ export class NegotiatingServer extends EventEmitter {
   private readonly sockets = new Set<net.Socket>();
   private readonly server = net.createServer((socket) => this.serve(socket));
 
-  /** `welcome`: sent in protobuf right after the answer, in the same write (the client must split them). */
-  constructor(private readonly welcome: CotEvent) {
+  /**
+   * `welcome`: sent in protobuf right after the answer, in the same write (the client must split them).
+   * `answers` false: offers, then never answers a request (a server that hangs in the middle).
+   */
+  constructor(
+    private readonly welcome: CotEvent,
+    private readonly answers = true,
+  ) {
     super();
   }
 
@@ -47,7 +53,7 @@ export class NegotiatingServer extends EventEmitter {
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
     const parser = new StreamParser();
-    parser.switchToProtobufAfter((event) => event.type === 't-x-takp-q');
+    if (this.answers) parser.switchToProtobufAfter((event) => event.type === 't-x-takp-q');
     socket.on('data', (chunk: Buffer) => {
       for (const item of parser.push(chunk)) {
         if (item.kind !== 'event') continue;
@@ -58,7 +64,7 @@ export class NegotiatingServer extends EventEmitter {
         };
         this.arrivals.push(arrival);
         this.emit('arrival', arrival);
-        if (arrival.type === 't-x-takp-q') {
+        if (arrival.type === 't-x-takp-q' && this.answers) {
           socket.write(Buffer.concat([Buffer.from(ACCEPT), encodeTakStreamFrame(this.welcome)]));
         }
       }
