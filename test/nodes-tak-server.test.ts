@@ -74,8 +74,8 @@ describe('tak-server with tak-config, tak-send and tak-receive in one runtime', 
     const red = await startRed();
     await red.load(NODES, flow(await freePort()));
     // tak-receive users start both connections; wait until both are up and identified.
-    await waitForConnectionStatus('cfg-alpha', (text) => text === 'tak-config.status.connected');
-    await waitForConnectionStatus('cfg-bravo', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg-alpha', (text) => /^tak-config\.status\.connected(Wire)?$/.test(text));
+    await waitForConnectionStatus('cfg-bravo', (text) => /^tak-config\.status\.connected(Wire)?$/.test(text));
   }
 
   it('exchanges events both ways, never echoing to the sender, and hands every event to the flow', async () => {
