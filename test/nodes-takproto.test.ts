@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import {
   buildCot,
@@ -27,6 +29,8 @@ import {
   waitFor,
   waitForConnectionStatus,
 } from './helpers/red';
+import { SHARED_FIXTURES, sharedFixtures } from './helpers/paths';
+import { asTypedNumbers, hexBytes } from './helpers/takproto';
 import { NegotiatingServer, type Arrival } from './helpers/takproto-server';
 
 type Msg = Record<string, unknown>;
@@ -242,6 +246,39 @@ describe('cot-parse and cot-build with TAK Protocol in a Node-RED runtime', () =
     assert.equal(out[0]?.cot, xml);
     assert.equal(out[0]?.takproto, undefined);
   });
+
+  const vectors = sharedFixtures('takproto', '.hex');
+  const inputs: Record<string, string> = {
+    'lab-u1': path.join(SHARED_FIXTURES, 'takproto', 'lab-u1.input.xml'),
+    'takproto-tests-wintak': path.join(SHARED_FIXTURES, 'cot', 'takproto-wintak-pli.xml'),
+  };
+  for (const mode of ['message', 'stream'] as const) {
+    it(
+      `every golden vector (../shared/fixtures/takproto) gives the model of its XML (${mode} mode${mode === 'stream' ? ', cut in two' : ''})`,
+      { skip: vectors.skip },
+      async () => {
+        assert.ok(vectors.files.length >= 4, `${vectors.files.length} vectors`);
+        const node = await parser(mode === 'stream' ? { mode, streamKey: 'topic' } : {});
+        for (const file of vectors.files) {
+          const name = path.basename(file);
+          const input = inputs[name.replace(/\.(stream|mesh)\.hex$/, '')];
+          assert.ok(input !== undefined, `the XML input of ${name}`);
+          const expected = asTypedNumbers(parseCot(readFileSync(input)));
+          const bytes = hexBytes(readFileSync(file, 'utf8'));
+          const before = node.out.length;
+          if (mode === 'stream' && name.includes('.stream.')) {
+            const half = Math.floor(bytes.length / 2);
+            node.send({ payload: bytes.subarray(0, half), topic: name });
+            node.send({ payload: bytes.subarray(half), topic: name });
+          } else node.send({ payload: bytes, topic: name });
+          await eventually(() => node.out.length === before + 1, name);
+          assert.deepEqual(node.out[before]?.payload, expected, name);
+          if (mode === 'message') assert.deepEqual(node.out[before]?.takproto, bytes, name);
+        }
+        assert.equal(node.caught.length, 0);
+      },
+    );
+  }
 
   for (const output of ['takproto-stream', 'takproto-mesh'] as const) {
     it(`cot-build output ${output}: a Buffer that decodes to the model in msg.cot`, async () => {
