@@ -41,6 +41,16 @@ describe('the tak-config and tak-server dialogs check their fields before a depl
     }
   });
 
+  it('the wire format is one of its choices (a flow written by hand can hold anything)', () => {
+    refuses(
+      'tak-config',
+      'takProtocol',
+      'tls',
+      /tak-config\.validate\.oneOf .*"values":"negotiate, xml, protobuf"/,
+    );
+    for (const value of ['negotiate', 'xml', 'protobuf', '']) accepts('tak-config', 'takProtocol', value);
+  });
+
   it('latitude -90..90 and longitude -180..180; empty means no position', () => {
     refuses('tak-config', 'lat', '95', /tak-config\.validate\.range .*"min":-90,"max":90/);
     refuses('tak-config', 'lat', 'north', /range/);
@@ -97,6 +107,12 @@ describe('the cot-build dialog checks the fixed values it can', () => {
     );
     assert.equal(check('cot-build', 'lat', 'payload.gps.lat', { latType: 'msg' }), true);
     assert.equal(editorDefinition('cot-build')?.defaults.lat?.validate?.length, 2);
+  });
+
+  it('the output is one of its choices, the two protobuf framings among them', () => {
+    assert.match(String(check('cot-build', 'output', 'protobuf')), /cot-build\.validate\.oneOf/);
+    for (const value of ['xml', 'model', 'takproto-stream', 'takproto-mesh'])
+      assert.equal(check('cot-build', 'output', value), true, value);
   });
 });
 

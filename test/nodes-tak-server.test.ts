@@ -74,8 +74,8 @@ describe('tak-server with tak-config, tak-send and tak-receive in one runtime', 
     const red = await startRed();
     await red.load(NODES, flow(await freePort()));
     // tak-receive users start both connections; wait until both are up and identified.
-    await waitForConnectionStatus('cfg-alpha', (text) => text === 'tak-config.status.connected');
-    await waitForConnectionStatus('cfg-bravo', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg-alpha', (text) => /^tak-config\.status\.connected(Wire)?$/.test(text));
+    await waitForConnectionStatus('cfg-bravo', (text) => /^tak-config\.status\.connected(Wire)?$/.test(text));
     // "connected" is the clients' side: the server may not yet have accepted both sockets or read the
     // presence events whose callsigns msg.to picks clients by (Node-RED 4.0's timing showed it).
     const atServer = collect(getNode('srv-out'));

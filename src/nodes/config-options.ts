@@ -1,7 +1,8 @@
 import type { TakClientOptions } from '../client/tak-client';
+import type { TakProtocolSetting } from '../client/options';
 import type { CertificateSummary } from '../tls/certificate';
 import { tcpSocketFactory, tlsSocketFactory } from '../tls/client-socket';
-import { DEFAULT_PING_AFTER_SEND_IDLE_MS } from '../client/defaults';
+import { DEFAULT_NEGOTIATION_TIMEOUT_MS, DEFAULT_PING_AFTER_SEND_IDLE_MS } from '../client/defaults';
 import {
   DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_TLS_MAX_RECORD_BYTES,
@@ -67,6 +68,13 @@ export interface TakConfigDef extends NodeDef, MeshDef {
   verifyServer?: boolean | string;
   /** The name the server's certificate carries, when it is not the host (a TAK Server reached by IP). */
   serverName?: string;
+  /**
+   * The wire format (not the transport, which is `protocol`): 'negotiate' (default), 'xml' or 'protobuf'
+   * (TAK Server's prototls inputs).
+   */
+  takProtocol?: string;
+  /** Seconds to wait for the server's answer to our protobuf request; empty: 60 (as ATAK). */
+  negotiationTimeout?: string | number;
 }
 
 /**
@@ -102,6 +110,22 @@ export interface ConnectionSettings {
   tls: TlsSummary | undefined;
   /** Present for protocols mesh and udp: the connection is a MeshClient, and `options` is unused. */
   mesh?: MeshClientOptions;
+}
+
+/** The wire formats the dialog offers, the first the default. */
+export const TAK_PROTOCOL_SETTINGS: readonly TakProtocolSetting[] = ['negotiate', 'xml', 'protobuf'];
+
+/** The dialog's wire format; a SettingError naming the choices for anything else. */
+export function takProtocolSetting(value: string | undefined): TakProtocolSetting {
+  const text = stringSetting(value, 'negotiate').toLowerCase();
+  const found = TAK_PROTOCOL_SETTINGS.find((setting) => setting === text);
+  if (found === undefined) {
+    throw new SettingError(
+      `tak-config TAK protocol "${text}" is not available; use negotiate (XML, protobuf when the server offers it), ` +
+        'xml, or protobuf (TAK Server prototls inputs)',
+    );
+  }
+  return found;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -173,6 +197,13 @@ export function connectionSettings(
   const options: TakClientOptions = {
     host,
     port: numberSetting(def.port, protocol === 'tls' ? 8089 : 8087, 'port', 1, 65535),
+    protocol: takProtocolSetting(def.takProtocol),
+    negotiationTimeoutMs: secondsSetting(
+      def.negotiationTimeout,
+      DEFAULT_NEGOTIATION_TIMEOUT_MS,
+      'protobuf answer timeout',
+      1,
+    ),
     presence: {
       // The node id outlives redeploys: the gateway stays one contact on the map.
       uid: stringSetting(def.uid, `takpak-${def.id}`),

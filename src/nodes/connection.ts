@@ -2,7 +2,12 @@ import type { CotEvent } from '../cot/model';
 import type { StreamError } from '../stream/errors';
 import { MeshClient, type MeshClientOptions, type MeshInfo } from '../client/mesh-client';
 import { MeshError, MeshErrorCode } from '../client/mesh-errors';
-import { TakClient, type TakClientOptions, type TakClientState } from '../client/tak-client';
+import {
+  TakClient,
+  type TakClientOptions,
+  type TakClientState,
+  type TakProtocolChange,
+} from '../client/tak-client';
 import { REFUSAL_WINDOW_MS } from '../tls/client-socket';
 import type { NodeStatus } from './red';
 
@@ -11,10 +16,22 @@ export interface ConnectionUser {
   id: string;
   status(status: NodeStatus): void;
   /** Data events; control events (pongs...) too when `wantsControl`. */
-  onEvent?(received: { event: CotEvent; xml: string; control: boolean }): void;
+  onEvent?(received: ReceivedEvent): void;
   onParseError?(error: ReceiveProblem): void;
   wantsControl?: boolean;
 }
+
+/** One event from the connection, as a user node gets it. */
+export interface ReceivedEvent {
+  event: CotEvent;
+  xml: string;
+  control: boolean;
+  /** The TAK Protocol frame as received, when the connection spoke protobuf. */
+  takproto?: Buffer;
+}
+
+/** What the connection speaks right now, as the client last said. */
+export type WireState = Pick<TakProtocolChange, 'protocol' | 'reason' | 'serverVersion'>;
 
 /** Something received that was not one good event: a stream problem, or a datagram the mesh skipped. */
 export interface ReceiveProblem {
@@ -42,6 +59,8 @@ export interface StateChange {
   throttled?: number;
   /** A mesh: its interface, the devices heard, the format in use. */
   mesh?: MeshInfo;
+  /** The wire format in use and the server version it announced, once the client has said. */
+  wire?: WireState;
 }
 
 /** Turns a connection state into the status every user node shows. */
@@ -53,6 +72,8 @@ export interface ConnectionHooks {
   connected?(): void;
   /** A connection has lasted settleMs (or was made with no failure before it): the failure is over. */
   established?(): void;
+  /** The client said what it speaks on this connection (see TakClient's 'protocol' event). */
+  wire?(wire: WireState): void;
   /** Every failed attempt or lost connection. */
   failed?(error: { code: string; message: string }): void;
   /**
@@ -86,10 +107,18 @@ export const IDLE_LINGER_MS = 30_000;
  */
 export const HANDOVER_MAX_AGE_MS = 15_000;
 
+type Received = Omit<ReceivedEvent, 'control'>;
+
 type Waiting = { at: number } & (
-  | { kind: 'event'; received: { event: CotEvent; xml: string } }
-  | { kind: 'parseError'; error: ReceiveProblem }
+  { kind: 'event'; received: Received } | { kind: 'parseError'; error: ReceiveProblem }
 );
+
+/** The event as a user gets it: `takproto` only when there were protobuf bytes. */
+function withControl(received: Received, control: boolean): ReceivedEvent {
+  const out: ReceivedEvent = { event: received.event, xml: received.xml, control };
+  if (received.takproto !== undefined) out.takproto = received.takproto;
+  return out;
+}
 
 /**
  * One TAK connection shared by every node that uses a tak-config: it connects when the first user
@@ -107,6 +136,8 @@ export class SharedConnection {
   private lastChange: StateChange | undefined;
   /** Events the rate limit holds back right now; 0 when not throttling. */
   private throttled = 0;
+  /** What the client said of its wire format last; undefined before it has connected. */
+  private wire: WireState | undefined;
   private failure: { code: string; message: string } | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -257,13 +288,20 @@ export class SharedConnection {
       this.throttled = throttling ? Math.max(1, waiting) : 0;
       if (this.lastChange) this.publish(this.lastChange);
     });
-    client.on('event', (received: { event: CotEvent; xml: string }) => {
-      if (this.keep({ kind: 'event', received, at: Date.now() })) return;
-      for (const user of this.users.values()) user.onEvent?.({ ...received, control: false });
+    client.on('protocol', (change: TakProtocolChange) => {
+      if (client !== this.client) return;
+      this.wire = { protocol: change.protocol, reason: change.reason };
+      if (change.serverVersion !== undefined) this.wire.serverVersion = change.serverVersion;
+      this.hooks.wire?.(this.wire);
+      if (this.lastChange?.state === 'connected') this.publish(this.lastChange);
     });
-    client.on('control', (received: { event: CotEvent; xml: string }) => {
+    client.on('event', (received: Received) => {
+      if (this.keep({ kind: 'event', received, at: Date.now() })) return;
+      for (const user of this.users.values()) user.onEvent?.(withControl(received, false));
+    });
+    client.on('control', (received: Received) => {
       for (const user of this.users.values())
-        if (user.wantsControl) user.onEvent?.({ ...received, control: true });
+        if (user.wantsControl) user.onEvent?.(withControl(received, true));
     });
     client.on('parseError', (raw: StreamError | MeshError) => {
       const error: ReceiveProblem =
@@ -291,9 +329,12 @@ export class SharedConnection {
 
   private publish(change: StateChange): void {
     this.lastChange = change;
-    this.status = this.format(
-      this.throttled > 0 && change.state === 'connected' ? { ...change, throttled: this.throttled } : change,
-    );
+    let shown = change;
+    if (change.state === 'connected') {
+      if (this.throttled > 0) shown = { ...shown, throttled: this.throttled };
+      if (this.wire !== undefined) shown = { ...shown, wire: this.wire };
+    }
+    this.status = this.format(shown);
     for (const user of this.users.values()) user.status(this.status);
   }
 
@@ -328,7 +369,7 @@ export class SharedConnection {
     if (stale > 0) this.hooks.lost?.(stale, 'stale');
     for (const item of items) {
       for (const user of this.users.values()) {
-        if (item.kind === 'event') user.onEvent?.({ ...item.received, control: false });
+        if (item.kind === 'event') user.onEvent?.(withControl(item.received, false));
         else user.onParseError?.(item.error);
       }
     }

@@ -38,9 +38,16 @@ export type CotBuildDef = NodeDef &
     uidKeyType?: string;
     uidPrefix?: string;
     extras?: string;
-    /** `xml`: payload is the XML, cot the model; `model`: the other way round. */
+    /**
+     * `xml`: payload is the XML, cot the model; `model`: the other way round; `takproto-stream` and
+     * `takproto-mesh`: payload is a TAK Protocol frame (Buffer), cot the model.
+     */
     output?: string;
   };
+
+/** What cot-build puts in msg.payload: XML text, the model, or TAK Protocol (protobuf) framed for a stream or UDP. */
+export const COT_BUILD_OUTPUTS = ['xml', 'model', 'takproto-stream', 'takproto-mesh'] as const;
+export type CotBuildOutput = (typeof COT_BUILD_OUTPUTS)[number];
 
 export interface CotBuildSettings {
   fields: TypedProperty[];
@@ -48,7 +55,7 @@ export interface CotBuildSettings {
   uidKey: TypedProperty;
   uidPrefix: string;
   extras: ExtrasMode;
-  output: 'xml' | 'model';
+  output: CotBuildOutput;
   /** Top-level payload properties the settings read, which are therefore not extras. */
   consumed: Set<string>;
   /** Settings that could not be used (a JSONata syntax error): shown at deploy, reported per msg. */
@@ -81,7 +88,7 @@ export function readSettings(RED: NodeAPI, node: Node, def: CotBuildDef): CotBui
     uidKey,
     uidPrefix: typeof def.uidPrefix === 'string' ? def.uidPrefix : '',
     extras: choice(def.extras, EXTRAS_MODES, 'remarks'),
-    output: def.output === 'model' ? 'model' : 'xml',
+    output: choice(def.output, COT_BUILD_OUTPUTS, 'xml'),
     consumed,
     problems,
   };

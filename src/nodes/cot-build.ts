@@ -6,7 +6,13 @@ import { itemError, splitPayload } from '../convert/detect';
 import { withFields, type CotFieldValues } from '../convert/fields';
 import { payloadToCotInput, TEXT_FIELDS } from '../convert/to-input';
 import { withUid } from '../convert/uid-mode';
-import { readSettings, type CotBuildDef, type CotBuildSettings } from './cot-build-settings';
+import {
+  readSettings,
+  type CotBuildDef,
+  type CotBuildOutput,
+  type CotBuildSettings,
+} from './cot-build-settings';
+import { encodeTakMeshFrame, encodeTakStreamFrame } from '../takproto';
 import type { DoneFunction, Node, NodeAPI, NodeMessage, SendFunction } from './red';
 import { checkRuntime } from './runtime-check';
 
@@ -25,6 +31,20 @@ function locate(error: unknown, index: number | undefined, sources: Map<string, 
     }
   }
   return asError(index === undefined ? located : itemError(located, index));
+}
+
+/** msg.payload for the output setting: the model, its XML, or its TAK Protocol frame. */
+function outputPayload(output: CotBuildOutput, event: CotEvent, xml: string): CotEvent | string | Buffer {
+  switch (output) {
+    case 'model':
+      return event;
+    case 'takproto-stream':
+      return encodeTakStreamFrame(event);
+    case 'takproto-mesh':
+      return encodeTakMeshFrame(event);
+    default:
+      return xml;
+  }
 }
 
 export = function register(RED: NodeAPI): void {
@@ -83,11 +103,13 @@ export = function register(RED: NodeAPI): void {
           throw locate(error, several ? i : undefined, sources);
         }
       }
+      // Encoded before anything is sent: an event TAK Protocol cannot carry fails the msg, not half of it.
+      const payloads = built.map(({ event, xml }) => outputPayload(settings.output, event, xml));
       const template: NodeMessage = { ...msg };
       delete template.payload;
       built.forEach(({ event, xml }, i) => {
         const out = i === 0 ? msg : RED.util.cloneMessage(template);
-        out.payload = settings.output === 'model' ? event : xml;
+        out.payload = payloads[i];
         out.cot = settings.output === 'model' ? xml : event;
         out.topic = event.type;
         send(out);

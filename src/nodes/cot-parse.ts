@@ -7,6 +7,9 @@ import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction } 
 import { readMapOutputs, withMapOutputs, type MapOutputsDef } from './map-outputs';
 import { numberSetting, stringSetting } from './settings';
 import { checkRuntime } from './runtime-check';
+import { payloadFormat } from './payload-format';
+import { serializeEvent } from '../cot/serialize';
+import { decodeTakFrame } from '../takproto';
 
 interface CotParseDef extends NodeDef, MapOutputsDef {
   /** `message`: each msg holds whole events; `stream`: msgs are chunks of one byte stream. */
@@ -26,6 +29,23 @@ const MAX_EVENT_KB_LIMIT = 8192;
 const DEFAULT_MAX_EVENT_KB = DEFAULT_MAX_EVENT_BYTES / 1024;
 
 /** One error for the msg: the first problem, with a count when there were several. */
+/** One event out of the node: `takproto` holds its protobuf bytes when it came as such. */
+interface Parsed {
+  event: CotEvent;
+  xml: string;
+  takproto?: Buffer;
+}
+
+/**
+ * A stream (one per key in stream mode): its kind is fixed by its first chunk. `mesh`: datagrams, each
+ * chunk one whole TAK Protocol mesh message (UDP has no stream to reassemble); `bytes`: XML or protobuf
+ * stream frames, which the parser reads across chunks.
+ */
+interface ChunkStream {
+  parser: StreamParser;
+  kind: 'new' | 'mesh' | 'bytes';
+}
+
 function summarize(errors: StreamError[]): StreamError {
   const first = errors[0] as StreamError;
   if (errors.length === 1) return first;
@@ -56,38 +76,74 @@ export = function register(RED: NodeAPI): void {
     const stream = def.mode === 'stream';
     const streamKey = stringSetting(def.streamKey, 'node');
     const mapOutputs = readMapOutputs(def);
-    // In message mode one parser serves every msg: end() after each resets it.
+    // In message mode one parser per format serves every msg: end() after each resets it.
     const single = new StreamParser({ maxEventBytes });
-    const streams = new Map<string, StreamParser>();
+    const singleFrames = new StreamParser({ maxEventBytes, mode: 'protobuf' });
+    const streams = new Map<string, ChunkStream>();
 
-    const parserFor = (msg: NodeMessage): StreamParser => {
+    const streamFor = (msg: NodeMessage): ChunkStream => {
       let key = '';
       if (streamKey === 'topic') key = String(msg.topic ?? '');
       else if (streamKey === 'session')
         key = String((msg._session as { id?: unknown } | undefined)?.id ?? '');
-      let parser = streams.get(key);
-      if (parser) {
+      let found = streams.get(key);
+      if (found) {
         streams.delete(key); // re-inserted below: the Map's order is least recently used first
       } else {
-        parser = new StreamParser({ maxEventBytes });
+        found = { parser: new StreamParser({ maxEventBytes }), kind: 'new' };
         if (streams.size >= MAX_STREAMS) streams.delete(streams.keys().next().value as string);
       }
-      streams.set(key, parser);
-      return parser;
+      streams.set(key, found);
+      return found;
     };
 
-    function emit(
-      msg: NodeMessage,
-      events: Array<{ event: CotEvent; xml: string }>,
-      send: SendFunction,
-    ): void {
+    /** One datagram or one whole message: a mesh-framed, single stream-framed or bare TakMessage. */
+    const decodeWhole = (bytes: Buffer): StreamItem[] => {
+      try {
+        const event = decodeTakFrame(bytes, { maxBytes: maxEventBytes });
+        return [{ kind: 'event', event, xml: serializeEvent(event), takproto: bytes }];
+      } catch (error) {
+        if (!(error instanceof CotError)) throw error;
+        const preview = bytes.subarray(0, 16).toString('hex');
+        return [
+          { kind: 'error', error: new StreamError(error.code, error.message, bytes.length, preview, error) },
+        ];
+      }
+    };
+
+    /** Stream mode: the stream's first chunk says whether it is mesh datagrams, protobuf frames or XML. */
+    const pushChunk = (msg: NodeMessage, bytes: Buffer): StreamItem[] => {
+      const chunks = streamFor(msg);
+      if (chunks.kind === 'new' && bytes.length > 0) {
+        const format = payloadFormat(bytes);
+        chunks.kind = format === 'takproto-mesh' ? 'mesh' : 'bytes';
+        if (format === 'takproto-stream') chunks.parser.setMode('protobuf');
+      }
+      return chunks.kind === 'mesh' ? decodeWhole(bytes) : chunks.parser.push(bytes);
+    };
+
+    const readWhole = (bytes: Buffer): StreamItem[] => {
+      switch (payloadFormat(bytes)) {
+        case 'takproto-mesh':
+        case 'takproto-bare':
+          return decodeWhole(bytes);
+        case 'takproto-stream':
+          // Several frames back to back are several events, as several XML events are.
+          return [...singleFrames.push(bytes), ...singleFrames.end()];
+        default:
+          return [...single.push(bytes), ...single.end()];
+      }
+    };
+
+    function emit(msg: NodeMessage, events: Parsed[], send: SendFunction): void {
       const template: NodeMessage = { ...msg };
       delete template.payload;
       const now = Date.now();
-      events.forEach(({ event, xml }, i) => {
+      events.forEach(({ event, xml, takproto }, i) => {
         const main = i === 0 ? msg : RED.util.cloneMessage(template);
         main.payload = event;
         main.cot = xml;
+        if (takproto !== undefined) main.takproto = takproto;
         main.topic = event.type;
         send(withMapOutputs(RED, mapOutputs, event, main, template, now));
       });
@@ -119,17 +175,19 @@ export = function register(RED: NodeAPI): void {
         return;
       }
       const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8');
+      // A string is always XML; a Buffer may be TAK Protocol (protobuf).
       let items: StreamItem[];
-      if (stream) {
-        items = parserFor(msg).push(bytes);
-      } else {
-        items = [...single.push(bytes), ...single.end()];
-      }
-      const events: Array<{ event: CotEvent; xml: string }> = [];
+      if (stream) items = pushChunk(msg, bytes);
+      else if (typeof payload === 'string') items = [...single.push(bytes), ...single.end()];
+      else items = readWhole(bytes);
+      const events: Parsed[] = [];
       const errors: StreamError[] = [];
       for (const item of items) {
-        if (item.kind === 'event') events.push(item);
-        else if (item.kind === 'error') errors.push(item.error);
+        if (item.kind === 'event') {
+          const parsed: Parsed = { event: item.event, xml: item.xml };
+          if (item.takproto !== undefined) parsed.takproto = item.takproto;
+          events.push(parsed);
+        } else if (item.kind === 'error') errors.push(item.error);
       }
       try {
         emit(msg, events, send);

@@ -1,3 +1,4 @@
+import { DEFAULT_NEGOTIATION_TIMEOUT_MS } from '../client/defaults';
 import { describeCertificate } from '../tls/certificate';
 import { checkCertificateFile, errorBody, importDataPackage } from '../tls/editor';
 import {
@@ -13,6 +14,7 @@ import {
   HANDOVER_MAX_AGE_MS,
   SharedConnection,
   type StateChange,
+  type WireState,
 } from './connection';
 import { adopt, isDeploying, park, watchRuntime } from './handover';
 import { meshStatus } from './mesh-status';
@@ -55,6 +57,19 @@ export = function register(RED: NodeAPI): void {
     );
   }
 
+  /**
+   * The wire format for the status, when there is something to say: protobuf, a negotiation under way,
+   * or a server that announced its version. XML with a server that offered nothing shows no suffix.
+   */
+  function wireText(wire: WireState | undefined): string | undefined {
+    if (wire === undefined) return undefined;
+    const negotiating = wire.protocol === 'xml' && wire.reason === 'offered';
+    if (wire.protocol === 'xml' && !negotiating && wire.serverVersion === undefined) return undefined;
+    const format = RED._(`tak-config.status.wire.${negotiating ? 'negotiating' : wire.protocol}`);
+    if (wire.serverVersion === undefined) return format;
+    return RED._('tak-config.status.wire.withVersion', { format, version: shorten(wire.serverVersion) });
+  }
+
   function formatStatus(endpoint: string, verified: boolean): (change: StateChange) => NodeStatus {
     // The last failure stays on the status while it retries, until a connection has lasted.
     let reason: string | undefined;
@@ -74,13 +89,15 @@ export = function register(RED: NodeAPI): void {
               text: RED._('tak-config.status.throttling', { endpoint, waiting: change.throttled }),
             };
           }
-          return verified
-            ? { fill: 'green', shape: 'dot', text: RED._('tak-config.status.connected', { endpoint }) }
-            : {
-                fill: 'yellow',
-                shape: 'dot',
-                text: RED._('tak-config.status.connectedUnverified', { endpoint }),
-              };
+          {
+            const wire = wireText(change.wire);
+            const key = `tak-config.status.connected${verified ? '' : 'Unverified'}${wire === undefined ? '' : 'Wire'}`;
+            return {
+              fill: verified ? 'green' : 'yellow',
+              shape: 'dot',
+              text: RED._(key, { endpoint, wire: wire ?? '' }),
+            };
+          }
         case 'reconnecting':
           if (change.error) {
             reason = shorten(change.error.message);
@@ -172,6 +189,19 @@ export = function register(RED: NodeAPI): void {
         connected: () => {
           // Said on every connect, not once: an unauthenticated server must not become something people forget.
           if (!verified) this.warn(RED._('tak-config.warnings.unverified', { endpoint }));
+        },
+        wire: (wire) => {
+          // The outcome of a negotiation goes into the log: the status shows only what holds now.
+          const version = wire.serverVersion ?? RED._('tak-config.log.unknownVersion');
+          if (wire.reason === 'accepted') this.log(RED._('tak-config.log.protobuf', { endpoint, version }));
+          else if (wire.reason === 'timeout') {
+            this.warn(
+              RED._('tak-config.warnings.negotiationTimeout', {
+                endpoint,
+                seconds: Math.round((options.negotiationTimeoutMs ?? DEFAULT_NEGOTIATION_TIMEOUT_MS) / 1000),
+              }),
+            );
+          }
         },
         failed: (failure) => {
           // Into the log once per kind of failure, not on every retry; the status shows it all along.

@@ -1,7 +1,7 @@
 import type { CotEvent } from '../cot/model';
 import type { ReceiveProblem } from './connection';
 import { readMapOutputs, withMapOutputs, type MapOutputsDef } from './map-outputs';
-import type { Node, NodeAPI, NodeDef } from './red';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from './red';
 import { booleanSetting, stringSetting } from './settings';
 import { useConnection } from './use-connection';
 import { checkRuntime } from './runtime-check';
@@ -46,9 +46,11 @@ export = function register(RED: NodeAPI): void {
 
     useConnection(RED, this, def.server, {
       wantsControl: booleanSetting(def.includeControl, false),
-      onEvent: ({ event, xml }) => {
+      onEvent: ({ event, xml, takproto }) => {
         if (!wanted(event)) return;
-        const main = { payload: event, cot: xml, topic: event.type };
+        // msg.cot is always XML (built from the model when the wire was protobuf); takproto: the bytes received.
+        const main: NodeMessage = { payload: event, cot: xml, topic: event.type };
+        if (takproto !== undefined) main.takproto = takproto;
         this.send(withMapOutputs(RED, mapOutputs, event, main, {}, Date.now()));
       },
       onParseError: (error: ReceiveProblem) => {
