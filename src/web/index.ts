@@ -1,0 +1,27 @@
+/**
+ * TAK Server's web side (Marti API): certificate enrollment on 8446. Uses the identities and truststores of
+ * ../tls; nothing here needs Node-RED.
+ */
+export { WebError, WebErrorCode } from './errors';
+export { parseEnrollLink, MAX_ENROLL_LINK_CHARS } from './enroll-link';
+export type { EnrollLink } from './enroll-link';
+export { makeKeyAndCsr, ENROLL_RSA_BITS } from './csr';
+export type { NameEntry, KeyAndCsr } from './csr';
+export { readCertificateConfig, readSignedAnswer, looksLikeHtml } from './enroll-answer';
+export type { SignedAnswer, AnswerFormat } from './enroll-answer';
+export {
+  webRequest,
+  normalizeFingerprint,
+  DEFAULT_WEB_TIMEOUT_MS,
+  DEFAULT_MAX_ANSWER_BYTES,
+} from './request';
+export type { WebRequest, WebAnswer, WebTls, ServerCertificate } from './request';
+export {
+  enroll,
+  enrollWithLink,
+  renewalTime,
+  DEFAULT_ENROLL_PORT,
+  DEFAULT_RENEW_FRACTION,
+  ENROLL_CLIENT_VERSION,
+} from './enroll';
+export type { EnrollOptions, EnrollResult } from './enroll';
