@@ -101,6 +101,10 @@ const TAK_CONFIG_DEFAULTS = {
   verifyServer: true,
   serverName: '',
   tlsRecordBytes: 4096,
+  enrollUser: '',
+  enrollPort: 8446,
+  renewPercent: 67,
+  enrollFingerprint: '',
 };
 const EDITOR_DEFAULTS = {
   'tak-config': TAK_CONFIG_DEFAULTS,

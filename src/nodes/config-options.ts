@@ -1,4 +1,4 @@
-import type { TakClientOptions } from '../client/tak-client';
+import type { SocketFactory, TakClientOptions } from '../client/tak-client';
 import type { CertificateSummary } from '../tls/certificate';
 import { tcpSocketFactory, tlsSocketFactory } from '../tls/client-socket';
 import { DEFAULT_PING_AFTER_SEND_IDLE_MS } from '../client/defaults';
@@ -8,7 +8,10 @@ import {
   MAX_TLS_RECORD_BYTES,
   MIN_TLS_RECORD_BYTES,
 } from '../tls/context';
+import type { ClientTlsOptions } from '../tls/context';
 import { TlsError } from '../tls/errors';
+import type { TlsIdentity } from '../tls/identity';
+import type { TrustStore } from '../tls/truststore';
 import {
   clientSourcesFromTlsConfig,
   decodeStoredFile,
@@ -24,6 +27,8 @@ export interface TakConfigNode extends Node {
   connection?: SharedConnection;
   configError?: string;
   endpoint: string;
+  /** When the enrolled client certificate is next renewed (ISO 8601); absent when it is not renewed. */
+  renewalDueAt?: string;
 }
 
 /** What the tak-config dialog saves. Times are in seconds in the dialog. */
@@ -65,6 +70,14 @@ export interface TakConfigDef extends NodeDef {
   verifyServer?: boolean | string;
   /** The name the server's certificate carries, when it is not the host (a TAK Server reached by IP). */
   serverName?: string;
+  /** The username the certificate was enrolled with (TAK Server's 8446); empty: not enrolled. */
+  enrollUser?: string;
+  /** TAK Server's enrollment port; default 8446. */
+  enrollPort?: string | number;
+  /** Renew the enrolled certificate when this % of its lifetime has passed; 0: never. */
+  renewPercent?: string | number;
+  /** The enrollment port's certificate fingerprint accepted on first use (when no truststore checks it). */
+  enrollFingerprint?: string;
 }
 
 /**
@@ -82,6 +95,8 @@ export interface TakConfigCredentials {
   /** Truststore: .p12 or PEM/DER CA certificates. */
   trustStore?: string;
   trustPassword?: string;
+  /** The enrollment password or token, kept to renew the certificate. */
+  enrollPassword?: string;
 }
 
 /** What the config node tells people about its TLS at deploy. */
@@ -98,6 +113,13 @@ export interface ConnectionSettings {
   options: TakClientOptions;
   /** Present for protocol tls. */
   tls: TlsSummary | undefined;
+  /** The loaded certificate and truststore (protocol tls). */
+  clientTls?: ClientTlsOptions;
+  /**
+   * Makes the next connections use another identity (and truststore): a renewed certificate takes over without
+   * a redeploy. Present for protocol tls.
+   */
+  replaceIdentity?(identity: TlsIdentity, trust: TrustStore | undefined): void;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -211,10 +233,12 @@ export function connectionSettings(
 
   const source = stringSetting(def.tlsSource, 'node') === 'tls-config' ? 'tls-config' : 'node';
   let loaded;
+  let factoryOptions: ClientTlsOptions;
+  let current: SocketFactory;
   try {
     const sources = source === 'tls-config' ? tlsConfigSources(def, tlsNode) : ownSources(def, credentials);
     loaded = loadClientTls(sources);
-    options.createSocket = tlsSocketFactory({
+    factoryOptions = {
       ...loaded.options,
       // Inside the connect timeout, so a silent plain port is named as such before the attempt gives up.
       handshakeTimeoutMs: Math.min(DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, Math.ceil(connectTimeoutMs / 2)),
@@ -225,12 +249,18 @@ export function connectionSettings(
         MIN_TLS_RECORD_BYTES,
         MAX_TLS_RECORD_BYTES,
       ),
-    });
+    };
+    current = tlsSocketFactory(factoryOptions);
   } catch (error) {
     withCode(error);
   }
+  options.createSocket = (target) => current(target);
   return {
     options,
+    clientTls: loaded.options,
+    replaceIdentity(identity, trust) {
+      current = tlsSocketFactory({ ...factoryOptions, identity, ...(trust ? { trust } : {}) });
+    },
     tls: {
       source,
       verifyServer: loaded.options.verifyServer !== false,

@@ -1,5 +1,6 @@
 import { describeCertificate } from '../tls/certificate';
 import { checkCertificateFile, errorBody, importDataPackage } from '../tls/editor';
+import { enrollErrorBody, enrollFromDialog, type StoredEnrollmentSecrets } from '../web/editor';
 import {
   connectionSettings,
   type ConnectionSettings,
@@ -16,6 +17,15 @@ import {
 } from './connection';
 import { adopt, isDeploying, park, watchRuntime } from './handover';
 import type { AdminResponse, NodeAPI, NodeStatus, TlsConfigNode } from './red';
+import { renewFractionOf, startRenewal } from './enrollment';
+import type { TlsIdentity } from '../tls/identity';
+import type { TrustStore } from '../tls/truststore';
+import { DEFAULT_RENEW_FRACTION, type EnrollResult } from '../web/enroll';
+
+type IdentitySwap = (identity: TlsIdentity, trust: TrustStore | undefined) => void;
+
+/** How to give a connection a renewed certificate, also when a redeployed node adopted it. */
+const swaps = new WeakMap<SharedConnection, IdentitySwap>();
 
 /** Status text is kept short enough to read under a node on the canvas. */
 const MAX_STATUS_REASON_CHARS = 48;
@@ -45,6 +55,25 @@ export = function register(RED: NodeAPI): void {
     RED.httpAdmin.post('/takpak/tls/data-package', RED.auth.needsPermission(ADMIN_PERMISSION), (req, res) =>
       answer(res, () => importDataPackage(req.body)),
     );
+    // Enrollment happens here, on the runtime, so the key is made where it is used; the dialog gets the PEM
+    // files back for the node's credentials. A password the dialog only knows as "stored" is looked up.
+    RED.httpAdmin.post('/takpak/web/enroll', RED.auth.needsPermission(ADMIN_PERMISSION), (req, res) => {
+      const id =
+        typeof req.body === 'object' && req.body !== null ? (req.body as { id?: unknown }).id : undefined;
+      const stored = (typeof id === 'string' ? RED.nodes.getCredentials?.(id) : undefined) ?? {};
+      let fraction: number;
+      try {
+        // Renewal off (0) still shows when renewal would be due, so the dialog can say so.
+        fraction = renewFractionOf((req.body ?? {}) as TakConfigDef) || DEFAULT_RENEW_FRACTION;
+      } catch (error) {
+        res.status(400).json(enrollErrorBody(error));
+        return;
+      }
+      enrollFromDialog(req.body, stored as StoredEnrollmentSecrets, fraction).then(
+        (result) => res.json(result),
+        (error: unknown) => res.status(400).json(enrollErrorBody(error)),
+      );
+    });
   }
 
   function formatStatus(endpoint: string, verified: boolean): (change: StateChange) => NodeStatus {
@@ -146,6 +175,7 @@ export = function register(RED: NodeAPI): void {
     const { connection: kept, closed } = adopt(this.id, key);
     if (kept) {
       this.connection = kept;
+      renewEnrolled.call(this, def, credentials, settings, swaps.get(kept));
       this.on('close', (removed: boolean, done: () => void) => letGo.call(this, removed, key, kept, done));
       return;
     }
@@ -180,9 +210,75 @@ export = function register(RED: NodeAPI): void {
       closed,
     );
     this.connection = connection;
+    if (settings.replaceIdentity) swaps.set(connection, settings.replaceIdentity);
+    renewEnrolled.call(this, def, credentials, settings, settings.replaceIdentity);
     this.on('close', (removed: boolean, done: () => void) =>
       letGo.call(this, removed, key, connection, done),
     );
+  }
+
+  /**
+   * An enrolled certificate is enrolled again before it expires; the next connections use the new one, and it
+   * replaces the stored one (saved with the next deploy; until then a restart starts from the old one, which
+   * is still valid and renewed again at once).
+   */
+  function renewEnrolled(
+    this: TakConfigNode,
+    def: TakConfigDef,
+    credentials: TakConfigCredentials,
+    settings: ConnectionSettings,
+    swap: IdentitySwap | undefined,
+  ): void {
+    let renewal;
+    try {
+      renewal = startRenewal({
+        def,
+        credentials,
+        settings,
+        uid: settings.options.presence?.uid ?? '',
+        renewed: (result: EnrollResult) => {
+          swap?.(result.identity, result.trust);
+          const renewedCredentials: TakConfigCredentials = {
+            ...credentials,
+            clientCert: result.identity.cert,
+            clientKey: result.identity.key,
+            clientPassword: '',
+          };
+          if (result.trust) {
+            renewedCredentials.trustStore = result.trust.ca.join('');
+            renewedCredentials.trustPassword = '';
+          }
+          Promise.resolve(RED.nodes.addCredentials?.(this.id, { ...renewedCredentials })).catch(
+            (error: unknown) => this.warn(`the renewed certificate could not be stored: ${String(error)}`),
+          );
+          this.renewalDueAt = result.renewAt;
+          this.log(
+            RED._('tak-config.log.renewed', {
+              certificate: describeCertificate(result.identity.certificate),
+              renewAt: result.renewAt,
+            }),
+          );
+        },
+        failed: (error: unknown, retryAt: string) => {
+          const code = (error as { code?: unknown }).code;
+          const message = error instanceof Error ? error.message : String(error);
+          this.warn(
+            RED._('tak-config.warnings.renewFailed', {
+              reason: `${String(code ?? 'ERR_ENROLL')}: ${message}`,
+              retryAt,
+            }),
+          );
+        },
+      });
+    } catch (error) {
+      this.warn(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    if (!renewal) return;
+    const running = renewal;
+    this.renewalDueAt = running.dueAt;
+    this.log(RED._('tak-config.log.renewal', { renewAt: running.dueAt }));
+    this.on('close', () => running.stop());
   }
 
   /**
@@ -215,6 +311,7 @@ export = function register(RED: NodeAPI): void {
       clientPassword: { type: 'password' },
       trustStore: { type: 'password' },
       trustPassword: { type: 'password' },
+      enrollPassword: { type: 'password' },
     },
   });
 };

@@ -25,3 +25,7 @@ export {
   ENROLL_CLIENT_VERSION,
 } from './enroll';
 export type { EnrollOptions, EnrollResult } from './enroll';
+export { CertificateRenewal, RENEW_RETRY_MS, MIN_RENEW_INTERVAL_MS } from './renewal';
+export type { RenewalHooks, RenewalPlan, WallClock } from './renewal';
+export { enrollFromDialog, enrollErrorBody, STORED_SECRET_PLACEHOLDER } from './editor';
+export type { EnrollmentAnswer, StoredEnrollmentSecrets } from './editor';
