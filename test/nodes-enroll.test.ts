@@ -167,7 +167,7 @@ describe('enrollment in a Node-RED runtime: the tak-config endpoint, then mutual
       .post('/takpak/web/enroll')
       .send({ ...base, password: PASSWORD, trustStore: pki.otherCa.cert })
       .expect(400);
-    assert.equal((untrusted.body as { code: string }).code, 'ERR_ENROLL_UNTRUSTED');
+    assert.equal((untrusted.body as { code: string }).code, 'ERR_WEB_UNTRUSTED');
     const firstUse = await (
       await admin()
     )

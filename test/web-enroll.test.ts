@@ -236,57 +236,67 @@ describe('enroll against a TAK Server-like enrollment port on 127.0.0.1', () => 
 
   it('refuses answers it cannot read: a login page, a redirect, garbage, someone else’s certificate, too much', async () => {
     server = await startEnrollServer(pki);
-    const answers: Array<[string, (res: import('node:http').ServerResponse, body: string) => void, RegExp]> =
+    type Answer = (res: import('node:http').ServerResponse) => void;
+    const config = '/Marti/api/tls/config';
+    const sign = '/Marti/api/tls/signClient/v2';
+    const answers: Array<[string, Answer, string, RegExp]> = [
       [
-        [
-          '/Marti/api/tls/config',
-          (res) =>
-            res
-              .writeHead(200, { 'Content-Type': 'text/html' })
-              .end('<!DOCTYPE html><html><title>Login</title></html>'),
-          /web page/,
-        ],
-        [
-          '/Marti/api/tls/config',
-          (res) => res.writeHead(302, { Location: '/login' }).end(),
-          /redirected .* to \/login/,
-        ],
-        [
-          '/Marti/api/tls/config',
-          (res) => res.writeHead(200).end('<ns2:other/>'),
-          /not a certificate config/,
-        ],
-        [
-          '/Marti/api/tls/signClient/v2',
-          (res) => res.writeHead(200).end('{"signedCert": "bm90IGEgY2VydA=="}'),
-          /not a certificate/,
-        ],
-        ['/Marti/api/tls/signClient/v2', (res) => res.writeHead(200).end('{"ca0": "x"}'), /no "signedCert"/],
-        [
-          '/Marti/api/tls/signClient/v2',
-          (res) => res.writeHead(200).end('{"signedCert": '),
-          /not readable JSON/,
-        ],
-        [
-          '/Marti/api/tls/signClient/v2',
-          (res) => res.writeHead(200).end(JSON.stringify({ signedCert: bareBody(pki.bravo.cert) })),
-          /not for the key we sent/,
-        ],
-        [
-          '/Marti/api/tls/signClient/v2',
-          (res) => res.writeHead(200).end(Buffer.alloc(2 * 1024 * 1024, 0x41)),
-          /more than/,
-        ],
-        [
-          '/Marti/api/tls/signClient/v2',
-          (res) => res.writeHead(200).end(Buffer.from([0x30, 0x82, 0x01, 0x00, 0x02])),
-          /keystore/,
-        ],
-      ];
-    for (const [route, answer, message] of answers) {
+        config,
+        (res) =>
+          res
+            .writeHead(200, { 'Content-Type': 'text/html' })
+            .end('<!DOCTYPE html><html><title>Login</title></html>'),
+        WebErrorCode.HTML_PAGE,
+        /web page/,
+      ],
+      [
+        config,
+        (res) => res.writeHead(302, { Location: '/login' }).end(),
+        WebErrorCode.HTML_PAGE,
+        /redirected .* to \/login/,
+      ],
+      [
+        config,
+        (res) => res.writeHead(200).end('<ns2:other/>'),
+        WebErrorCode.BAD_ANSWER,
+        /not a certificate config/,
+      ],
+      [
+        sign,
+        (res) => res.writeHead(200).end('{"signedCert": "bm90IGEgY2VydA=="}'),
+        WebErrorCode.BAD_ANSWER,
+        /not a certificate/,
+      ],
+      [sign, (res) => res.writeHead(200).end('{"ca0": "x"}'), WebErrorCode.BAD_ANSWER, /no "signedCert"/],
+      [
+        sign,
+        (res) => res.writeHead(200).end('{"signedCert": '),
+        WebErrorCode.BAD_ANSWER,
+        /not readable JSON/,
+      ],
+      [
+        sign,
+        (res) => res.writeHead(200).end(JSON.stringify({ signedCert: bareBody(pki.bravo.cert) })),
+        WebErrorCode.BAD_ANSWER,
+        /not for the key we sent/,
+      ],
+      [
+        sign,
+        (res) => res.writeHead(200).end(Buffer.alloc(2 * 1024 * 1024, 0x41)),
+        WebErrorCode.TOO_BIG,
+        /more than/,
+      ],
+      [
+        sign,
+        (res) => res.writeHead(200).end(Buffer.from([0x30, 0x82, 0x01, 0x00, 0x02])),
+        WebErrorCode.BAD_ANSWER,
+        /keystore/,
+      ],
+    ];
+    for (const [route, answer, code, message] of answers) {
       server.handlers.clear();
-      server.handlers.set(route, (request, res) => answer(res, request.body));
-      const error = await rejectsWith(enroll(options()), WebErrorCode.BAD_ANSWER);
+      server.handlers.set(route, (_request, res) => answer(res));
+      const error = await rejectsWith(enroll(options()), code);
       assert.match(error.message, message);
     }
   });

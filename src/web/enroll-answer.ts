@@ -45,7 +45,8 @@ export function looksLikeHtml(body: Buffer): boolean {
 
 function htmlCheck(body: Buffer, what: string): void {
   if (looksLikeHtml(body)) {
-    badAnswer(
+    throw new WebError(
+      WebErrorCode.HTML_PAGE,
       `the server answered ${what} with a web page (a login page or an error page), not TAK Server's answer: check the port (enrollment is 8446) and that no proxy stands in between`,
     );
   }

@@ -91,7 +91,7 @@ function statusError(answer: WebAnswer, step: string, username: string): WebErro
     const location =
       typeof answer.headers.location === 'string' ? ` to ${answer.headers.location.slice(0, 200)}` : '';
     return new WebError(
-      WebErrorCode.BAD_ANSWER,
+      WebErrorCode.HTML_PAGE,
       `the server redirected ${step}${location} (${status}), probably to a login page: this is not TAK Server's enrollment port; check the port (8446)`,
       { status },
     );

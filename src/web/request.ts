@@ -124,7 +124,7 @@ function connectTls(request: WebRequest, options: WebTls, deadline: Promise<neve
       reject(
         new WebError(
           WebErrorCode.UNREACHABLE,
-          `cannot connect to ${where(request)} over TLS (${messageOf(error)}): check the host, the port (enrollment is 8446) and that the server is up`,
+          `cannot connect to ${where(request)} over TLS (${messageOf(error)}): check the host, the port (TAK Server: 8446 to enroll, 8443 for the web API) and that the server is up`,
           { cause: error },
         ),
       );
@@ -209,8 +209,8 @@ export async function webRequest(request: WebRequest): Promise<WebAnswer> {
             req.destroy();
             reject(
               new WebError(
-                WebErrorCode.BAD_ANSWER,
-                `${where(request)} answered more than ${maxAnswerBytes} bytes to ${request.path.split('?')[0]}: this is not the answer of a TAK Server`,
+                WebErrorCode.TOO_BIG,
+                `${where(request)} answered more than ${maxAnswerBytes} bytes to ${request.path.split('?')[0]}: more than the limit allows; raise the limit if this is expected`,
                 { status: res.statusCode ?? 0 },
               ),
             );
