@@ -29,3 +29,18 @@ export { CertificateRenewal, RENEW_RETRY_MS, MIN_RENEW_INTERVAL_MS } from './ren
 export type { RenewalHooks, RenewalPlan, WallClock } from './renewal';
 export { enrollFromDialog, enrollErrorBody, STORED_SECRET_PLACEHOLDER } from './editor';
 export type { EnrollmentAnswer, StoredEnrollmentSecrets } from './editor';
+export {
+  buildDataPackage,
+  readDataPackageZip,
+  looksLikeZip,
+  safeFileName,
+  DEFAULT_MAX_PACKAGE_BYTES,
+  MAX_PACKAGE_ENTRIES,
+  MAX_COMPRESSION_RATIO,
+  MANIFEST_PATH,
+} from './package-zip';
+export type { BuiltPackage, DataPackageContents, PackageEntry } from './package-zip';
+export { uploadPackage, downloadPackage, searchPackages, sha256Hex, DEFAULT_MARTI_TLS_PORT } from './marti';
+export type { MartiEndpoint, UploadRequest, UploadResult, DownloadRequest, PackageListing } from './marti';
+export { fileShareEvent, readFileShare, FILE_SHARE_TYPE, FILE_SHARE_STALE_SECONDS } from './fileshare';
+export type { FileShare, FileShareOptions } from './fileshare';
