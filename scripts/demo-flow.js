@@ -109,6 +109,15 @@ const TAK_CONFIG_DEFAULTS = {
 const EDITOR_DEFAULTS = {
   'tak-config': TAK_CONFIG_DEFAULTS,
   'tak-send': { name: '', outputs: 0 },
+  'tak-package': {
+    name: '',
+    mode: 'auto',
+    apiProtocol: 'https',
+    apiPort: 8443,
+    maxMb: 50,
+    announce: true,
+    timeout: 60,
+  },
   'tak-receive': {
     name: '',
     types: '',

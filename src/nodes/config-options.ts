@@ -11,6 +11,7 @@ import {
 import type { ClientTlsOptions } from '../tls/context';
 import { TlsError } from '../tls/errors';
 import type { TlsIdentity } from '../tls/identity';
+import type { WebTls } from '../web/request';
 import type { TrustStore } from '../tls/truststore';
 import {
   clientSourcesFromTlsConfig,
@@ -29,6 +30,17 @@ export interface TakConfigNode extends Node {
   endpoint: string;
   /** When the enrolled client certificate is next renewed (ISO 8601); absent when it is not renewed. */
   renewalDueAt?: string;
+  /** What the web API (data packages) needs of this config: host, identity, the TLS it uses now. */
+  webSide?: () => WebSide;
+}
+
+/** The tak-config as the web API sees it: the same host and certificates as the CoT connection. */
+export interface WebSide {
+  host: string;
+  uid: string;
+  callsign: string;
+  /** Present when the connection is TLS: the client certificate and the CAs it trusts, as renewed. */
+  tls: WebTls | undefined;
 }
 
 /** What the tak-config dialog saves. Times are in seconds in the dialog. */
@@ -269,5 +281,30 @@ export function connectionSettings(
       trust: loaded.options.trust?.certificates,
       warnings: loaded.warnings,
     },
+  };
+}
+
+/** The web side of loaded settings: read when a request is made, so a renewed certificate is used. */
+export function webSideOf(settings: ConnectionSettings): WebSide {
+  const tls = settings.clientTls;
+  let web: WebTls | undefined;
+  if (tls) {
+    web = {};
+    if (tls.identity) {
+      web.cert = tls.identity.cert;
+      web.key = tls.identity.key;
+    }
+    if (tls.serverName) web.serverName = tls.serverName;
+    // The same checks as the CoT connection: its truststore, else the public roots, or none when turned off.
+    if (tls.verifyServer !== false) {
+      if (tls.trust) web.ca = tls.trust.ca;
+      else web.publicRoots = true;
+    }
+  }
+  return {
+    host: settings.options.host,
+    uid: settings.options.presence?.uid ?? '',
+    callsign: settings.options.presence?.callsign ?? '',
+    tls: web,
   };
 }

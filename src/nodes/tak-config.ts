@@ -3,6 +3,7 @@ import { checkCertificateFile, errorBody, importDataPackage } from '../tls/edito
 import { enrollErrorBody, enrollFromDialog, type StoredEnrollmentSecrets } from '../web/editor';
 import {
   connectionSettings,
+  webSideOf,
   type ConnectionSettings,
   type TakConfigCredentials,
   type TakConfigDef,
@@ -170,6 +171,7 @@ export = function register(RED: NodeAPI): void {
       );
       for (const warning of tls.warnings) this.warn(warning);
     }
+    this.webSide = () => webSideOf(settings);
     const verified = tls === undefined || tls.verifyServer;
     const key = settingsKey(def, credentials, tlsNode);
     const { connection: kept, closed } = adopt(this.id, key);
@@ -238,6 +240,13 @@ export = function register(RED: NodeAPI): void {
         uid: settings.options.presence?.uid ?? '',
         renewed: (result: EnrollResult) => {
           swap?.(result.identity, result.trust);
+          if (settings.clientTls) {
+            settings.clientTls = {
+              ...settings.clientTls,
+              identity: result.identity,
+              ...(result.trust ? { trust: result.trust } : {}),
+            };
+          }
           const renewedCredentials: TakConfigCredentials = {
             ...credentials,
             clientCert: result.identity.cert,

@@ -19,6 +19,8 @@ export const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
 export interface WebTls {
   /** CAs the server's certificate must come from (PEM). Absent: no chain check (see expectedFingerprint). */
   ca?: string[];
+  /** Without `ca`: check the server against Node's public roots (a server with a public certificate). */
+  publicRoots?: boolean;
   /** Our client certificate (PEM) and key, for mutual TLS on 8443. */
   cert?: string;
   key?: string;
@@ -96,7 +98,7 @@ function connectTls(request: WebRequest, options: WebTls, deadline: Promise<neve
   const connect: tls.ConnectionOptions = {
     host: request.host,
     port: request.port,
-    rejectUnauthorized: options.ca !== undefined,
+    rejectUnauthorized: options.ca !== undefined || options.publicRoots === true,
   };
   if (net.isIP(sniName) === 0) connect.servername = sniName;
   if (options.ca) connect.ca = options.ca;
@@ -142,7 +144,7 @@ function judge(socket: tls.TLSSocket, request: WebRequest, options: WebTls): Ser
     throw new WebError(WebErrorCode.UNTRUSTED, `${where(request)} showed no certificate`);
   }
   const certificate = summarize(new X509Certificate(raw.raw));
-  if (options.ca) return { certificate, trust: 'truststore' };
+  if (options.ca || options.publicRoots) return { certificate, trust: 'truststore' };
   if (options.expectedFingerprint) {
     const expected = normalizeFingerprint(options.expectedFingerprint);
     if (expected !== certificate.fingerprint256) {
