@@ -261,4 +261,57 @@ describe('enrollment in a Node-RED runtime: the tak-config endpoint, then mutual
     });
     assert.ok((getNode('cfg') as unknown as { renewalDueAt?: string }).renewalDueAt);
   });
+
+  it('the stored password is used to enroll again only for the host, port and user it was kept for', async () => {
+    enrollServer = await startEnrollServer(pki);
+    const red = await startRed();
+    await red.load(
+      NODES,
+      [
+        { id: 'tab', type: 'tab', label: 'enroll' },
+        {
+          id: 'cfg',
+          type: 'tak-config',
+          host: '127.0.0.1',
+          port: 8089,
+          protocol: 'tls',
+          enrollUser: USERNAME,
+          enrollPort: enrollServer.port,
+          renewPercent: 0,
+        },
+      ],
+      {
+        cfg: {
+          clientCert: pki.alpha.cert,
+          clientKey: pki.alpha.key,
+          trustStore: pki.ca.cert,
+          enrollPassword: PASSWORD,
+        },
+      },
+    );
+    const ask = (host: string): Promise<{ body: unknown }> =>
+      admin().then((agent) =>
+        agent
+          .post('/takpak/web/enroll')
+          .send({
+            id: 'cfg',
+            host,
+            port: String(enrollServer.port),
+            username: USERNAME,
+            password: '__PWRD__',
+            trustStore: '__PWRD__',
+            serverName: SERVER_NAME,
+          })
+          .expect(host === '127.0.0.1' ? 200 : 400),
+      );
+    const same = await ask('127.0.0.1');
+    assert.equal(
+      (same.body as Enrolled).certificate.commonName,
+      USERNAME,
+      'the stored password and truststore were used',
+    );
+    const elsewhere = await ask('localhost');
+    assert.equal((elsewhere.body as { code: string }).code, 'ERR_ENROLL_BAD_REQUEST');
+    assert.match((elsewhere.body as { message: string }).message, /no password/);
+  });
 });

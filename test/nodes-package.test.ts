@@ -203,4 +203,52 @@ describe('tak-package in a Node-RED runtime', () => {
     await eventually(() => caught.length > 1, 'the second refusal reached Catch');
     assert.equal((caught[1]?.error as { code?: string } | undefined)?.code, 'ERR_PACKAGE_TOO_BIG');
   });
+
+  it('a tak-config without TLS lends no trust: the API’s certificate is checked against the public roots', async () => {
+    marti = await startMartiServer(pki);
+    const red = await startRed();
+    await red.load(
+      NODES,
+      [
+        { id: 'tab', type: 'tab', label: 'packages' },
+        {
+          id: 'cfg',
+          type: 'tak-config',
+          host: '127.0.0.1',
+          port: await freePort(),
+          protocol: 'tcp',
+          reconnectMax: 1,
+        },
+        {
+          id: 'down',
+          type: 'tak-package',
+          z: 'tab',
+          x: 300,
+          y: 100,
+          server: 'cfg',
+          mode: 'download',
+          apiProtocol: 'https',
+          apiPort: marti.port,
+          wires: [[]],
+        },
+        {
+          id: 'catch',
+          type: 'catch',
+          z: 'tab',
+          x: 100,
+          y: 300,
+          scope: null,
+          uncaught: false,
+          wires: [['caught']],
+        },
+        { id: 'caught', type: 'helper', z: 'tab', x: 300, y: 300, wires: [] },
+      ],
+      {},
+    );
+    const caught = collect(getNode('caught'));
+    getNode('down').receive({ payload: 'a'.repeat(64) });
+    await eventually(() => caught.length > 0, 'the refusal reached Catch');
+    assert.equal((caught[0]?.error as { code?: string } | undefined)?.code, 'ERR_WEB_UNTRUSTED');
+    assert.equal(marti.seen.length, 0, 'no request went to a server nobody vouched for');
+  });
 });

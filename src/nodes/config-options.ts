@@ -30,6 +30,8 @@ export interface TakConfigNode extends Node {
   endpoint: string;
   /** When the enrolled client certificate is next renewed (ISO 8601); absent when it is not renewed. */
   renewalDueAt?: string;
+  /** Where the stored enrollment password may be sent: only back to the host, port and user it was kept for. */
+  enrollTarget?: { host: string; port: number; username: string };
   /** What the web API (data packages) needs of this config: host, identity, the TLS it uses now. */
   webSide?: () => WebSide;
 }

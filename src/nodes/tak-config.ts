@@ -21,7 +21,7 @@ import type { AdminResponse, NodeAPI, NodeStatus, TlsConfigNode } from './red';
 import { renewFractionOf, startRenewal } from './enrollment';
 import type { TlsIdentity } from '../tls/identity';
 import type { TrustStore } from '../tls/truststore';
-import { DEFAULT_RENEW_FRACTION, type EnrollResult } from '../web/enroll';
+import { DEFAULT_ENROLL_PORT, DEFAULT_RENEW_FRACTION, type EnrollResult } from '../web/enroll';
 
 type IdentitySwap = (identity: TlsIdentity, trust: TrustStore | undefined) => void;
 
@@ -36,6 +36,17 @@ const ADMIN_PERMISSION = 'tak-config.write';
 
 function shorten(text: string): string {
   return text.length > MAX_STATUS_REASON_CHARS ? `${text.slice(0, MAX_STATUS_REASON_CHARS - 1)}…` : text;
+}
+
+/** The dialog asks to enroll where the deployed node's stored password belongs (host, port, username). */
+function sameTarget(target: { host: string; port: number; username: string }, body: unknown): boolean {
+  const fields = (body ?? {}) as { host?: unknown; port?: unknown; username?: unknown; link?: unknown };
+  if (typeof fields.link === 'string' && fields.link.trim() !== '') return false;
+  return (
+    String(fields.host ?? '').trim() === target.host &&
+    (String(fields.port ?? '').trim() === '' ? DEFAULT_ENROLL_PORT : Number(fields.port)) === target.port &&
+    String(fields.username ?? '').trim() === target.username
+  );
 }
 
 function answer(res: AdminResponse, work: () => unknown): void {
@@ -61,7 +72,11 @@ export = function register(RED: NodeAPI): void {
     RED.httpAdmin.post('/takpak/web/enroll', RED.auth.needsPermission(ADMIN_PERMISSION), (req, res) => {
       const id =
         typeof req.body === 'object' && req.body !== null ? (req.body as { id?: unknown }).id : undefined;
-      const stored = (typeof id === 'string' ? RED.nodes.getCredentials?.(id) : undefined) ?? {};
+      const stored = { ...((typeof id === 'string' ? RED.nodes.getCredentials?.(id) : undefined) ?? {}) };
+      // The stored password goes only where it was kept for: never to a host someone types into a dialog.
+      const target =
+        typeof id === 'string' ? (RED.nodes.getNode(id) as TakConfigNode | null)?.enrollTarget : undefined;
+      if (!target || !sameTarget(target, req.body)) delete stored.enrollPassword;
       let fraction: number;
       try {
         // Renewal off (0) still shows when renewal would be due, so the dialog can say so.
@@ -172,6 +187,11 @@ export = function register(RED: NodeAPI): void {
       for (const warning of tls.warnings) this.warn(warning);
     }
     this.webSide = () => webSideOf(settings);
+    this.enrollTarget = {
+      host: options.host,
+      port: Number(def.enrollPort) || DEFAULT_ENROLL_PORT,
+      username: (def.enrollUser ?? '').trim(),
+    };
     const verified = tls === undefined || tls.verifyServer;
     const key = settingsKey(def, credentials, tlsNode);
     const { connection: kept, closed } = adopt(this.id, key);

@@ -124,7 +124,8 @@ export = function register(RED: NodeAPI): void {
       const web = config?.webSide?.();
       if (!web) throw new WebError(WebErrorCode.BAD_REQUEST, RED._('tak-package.errors.noConfig'));
       const result: MartiEndpoint = { host: web.host, port: settings.port, timeoutMs: settings.timeoutMs };
-      if (!settings.http) result.tls = web.tls ?? {};
+      // A tak-config without TLS has no truststore to lend: check the API's certificate against the public roots.
+      if (!settings.http) result.tls = web.tls ?? { publicRoots: true };
       return result;
     };
 
