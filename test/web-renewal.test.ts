@@ -9,6 +9,7 @@ import { connectionSettings } from '../src/nodes/config-options';
 import { loadIdentity } from '../src/tls/identity';
 import {
   CertificateRenewal,
+  MIN_RENEW_INTERVAL_MS,
   enroll,
   RENEW_RETRY_MS,
   type EnrollOptions,
@@ -141,6 +142,46 @@ describe('CertificateRenewal against an enrollment port on 127.0.0.1', () => {
     await settled;
     renewal.stop();
     assert.equal(outcome.renewed.length, 1);
+  });
+
+  it('a renewed certificate the hook cannot store is reported, and not enrolled again at once', async () => {
+    server = await startEnrollServer(pki);
+    const first = await enroll(options());
+    const clock = wallClock();
+    const failures: Array<{ message: string; retryAt: string }> = [];
+    let wake: () => void = () => undefined;
+    const reported = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const renewal = new CertificateRenewal(
+      {
+        enroll: options(),
+        validFrom: first.identity.certificate.validFrom,
+        validTo: first.identity.certificate.validTo,
+      },
+      {
+        renewed: () => {
+          throw new Error('disk full');
+        },
+        failed: (error, retryAt) => {
+          failures.push({ message: (error as Error).message, retryAt });
+          wake();
+        },
+      },
+      clock,
+    );
+    renewal.start();
+    clock.advance(Date.parse(renewal.dueAt) - clock.now());
+    await reported;
+    const requests = server.seen.length;
+    assert.equal(failures[0]?.message, 'disk full');
+    // The clock stands at the old certificate's renewal time, weeks past the real now the new one starts at:
+    // the new one is due at once by this clock, and the guard keeps that from becoming a loop.
+    assert.equal(failures[0]?.retryAt, new Date(clock.now() + MIN_RENEW_INTERVAL_MS).toISOString());
+    assert.equal(clock.pending, 1);
+    clock.advance(MIN_RENEW_INTERVAL_MS - 1);
+    assert.equal(server.seen.length, requests, 'no enrollment in a loop');
+    renewal.stop();
   });
 
   it('waits longer than a timer can in one go (a year-long certificate)', () => {

@@ -277,9 +277,13 @@ export = function register(RED: NodeAPI): void {
             renewedCredentials.trustStore = result.trust.ca.join('');
             renewedCredentials.trustPassword = '';
           }
-          Promise.resolve(RED.nodes.addCredentials?.(this.id, { ...renewedCredentials })).catch(
-            (error: unknown) => this.warn(`the renewed certificate could not be stored: ${String(error)}`),
-          );
+          const stored = (error: unknown): void =>
+            this.warn(`the renewed certificate is in use but could not be stored: ${String(error)}`);
+          try {
+            Promise.resolve(RED.nodes.addCredentials?.(this.id, { ...renewedCredentials })).catch(stored);
+          } catch (error) {
+            stored(error);
+          }
           this.renewalDueAt = result.renewAt;
           this.log(
             RED._('tak-config.log.renewed', {

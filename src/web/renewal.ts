@@ -84,18 +84,26 @@ export class CertificateRenewal {
 
   private async attempt(): Promise<void> {
     this.timer = undefined;
+    let result: EnrollResult;
     try {
-      const result = await this.enrollOnce(this.plan.enroll, this.fraction);
-      if (this.stopped) return;
-      this.validFrom = result.identity.certificate.validFrom;
-      this.validTo = result.identity.certificate.validTo;
-      this.hooks.renewed(result);
-      this.waitUntil(Math.max(Date.parse(this.dueAt), this.clock.now() + MIN_RENEW_INTERVAL_MS));
+      result = await this.enrollOnce(this.plan.enroll, this.fraction);
     } catch (error) {
       if (this.stopped) return;
       const retryAt = this.clock.now() + RENEW_RETRY_MS;
       this.hooks.failed(error, new Date(retryAt).toISOString());
       this.waitUntil(retryAt);
+      return;
     }
+    if (this.stopped) return;
+    this.validFrom = result.identity.certificate.validFrom;
+    this.validTo = result.identity.certificate.validTo;
+    const next = Math.max(Date.parse(this.dueAt), this.clock.now() + MIN_RENEW_INTERVAL_MS);
+    try {
+      this.hooks.renewed(result);
+    } catch (error) {
+      // The certificate is renewed; what the hook could not do (store it) is reported, not retried as a renewal.
+      this.hooks.failed(error, new Date(next).toISOString());
+    }
+    this.waitUntil(next);
   }
 }
