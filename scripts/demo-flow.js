@@ -115,10 +115,23 @@ const TAK_CONFIG_DEFAULTS = {
   sendFormat: 'auto',
   directPort: 4242,
   rebuildAfter: 30,
+  enrollUser: '',
+  enrollPort: 8446,
+  renewPercent: 67,
+  enrollFingerprint: '',
 };
 const EDITOR_DEFAULTS = {
   'tak-config': TAK_CONFIG_DEFAULTS,
   'tak-send': { name: '', outputs: 0 },
+  'tak-package': {
+    name: '',
+    mode: 'auto',
+    apiProtocol: 'https',
+    apiPort: 8443,
+    maxMb: 50,
+    announce: true,
+    timeout: 60,
+  },
   'tak-receive': {
     name: '',
     types: '',

@@ -102,3 +102,4 @@ export type { CotSummary } from './convert/summary';
 export { readShape, MAX_SHAPE_VERTICES } from './convert/shape';
 export type { ShapeGeometry, Vertex } from './convert/shape';
 export * from './tls';
+export * from './web';

@@ -27,6 +27,7 @@ const OUR_NODES: Array<[type: string, icon: string]> = [
   ['tak-server', 'takpak-server.svg'],
   ['cot-build', 'cot-build.svg'],
   ['cot-parse', 'cot-parse.svg'],
+  ['tak-package', 'takpak.svg'],
 ];
 
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`;

@@ -1,4 +1,4 @@
-import type { TakClientOptions } from '../client/tak-client';
+import type { SocketFactory, TakClientOptions } from '../client/tak-client';
 import type { TakProtocolSetting } from '../client/options';
 import type { CertificateSummary } from '../tls/certificate';
 import { tcpSocketFactory, tlsSocketFactory } from '../tls/client-socket';
@@ -9,7 +9,11 @@ import {
   MAX_TLS_RECORD_BYTES,
   MIN_TLS_RECORD_BYTES,
 } from '../tls/context';
+import type { ClientTlsOptions } from '../tls/context';
 import { TlsError } from '../tls/errors';
+import type { TlsIdentity } from '../tls/identity';
+import type { WebTls } from '../web/request';
+import type { TrustStore } from '../tls/truststore';
 import {
   clientSourcesFromTlsConfig,
   decodeStoredFile,
@@ -27,6 +31,21 @@ export interface TakConfigNode extends Node {
   connection?: SharedConnection;
   configError?: string;
   endpoint: string;
+  /** When the enrolled client certificate is next renewed (ISO 8601); absent when it is not renewed. */
+  renewalDueAt?: string;
+  /** Where the stored enrollment password may be sent: only back to the host, port and user it was kept for. */
+  enrollTarget?: { host: string; port: number; username: string };
+  /** What the web API (data packages) needs of this config: host, identity, the TLS it uses now. */
+  webSide?: () => WebSide;
+}
+
+/** The tak-config as the web API sees it: the same host and certificates as the CoT connection. */
+export interface WebSide {
+  host: string;
+  uid: string;
+  callsign: string;
+  /** Present when the connection is TLS: the client certificate and the CAs it trusts, as renewed. */
+  tls: WebTls | undefined;
 }
 
 /** What the tak-config dialog saves. Times are in seconds in the dialog. */
@@ -75,6 +94,14 @@ export interface TakConfigDef extends NodeDef, MeshDef {
   takProtocol?: string;
   /** Seconds to wait for the server's answer to our protobuf request; empty: 60 (as ATAK). */
   negotiationTimeout?: string | number;
+  /** The username the certificate was enrolled with (TAK Server's 8446); empty: not enrolled. */
+  enrollUser?: string;
+  /** TAK Server's enrollment port; default 8446. */
+  enrollPort?: string | number;
+  /** Renew the enrolled certificate when this % of its lifetime has passed; 0: never. */
+  renewPercent?: string | number;
+  /** The enrollment port's certificate fingerprint accepted on first use (when no truststore checks it). */
+  enrollFingerprint?: string;
 }
 
 /**
@@ -92,6 +119,8 @@ export interface TakConfigCredentials {
   /** Truststore: .p12 or PEM/DER CA certificates. */
   trustStore?: string;
   trustPassword?: string;
+  /** The enrollment password or token, kept to renew the certificate. */
+  enrollPassword?: string;
 }
 
 /** What the config node tells people about its TLS at deploy. */
@@ -110,6 +139,13 @@ export interface ConnectionSettings {
   tls: TlsSummary | undefined;
   /** Present for protocols mesh and udp: the connection is a MeshClient, and `options` is unused. */
   mesh?: MeshClientOptions;
+  /** The loaded certificate and truststore (protocol tls). */
+  clientTls?: ClientTlsOptions;
+  /**
+   * Makes the next connections use another identity (and truststore): a renewed certificate takes over without
+   * a redeploy. Present for protocol tls.
+   */
+  replaceIdentity?(identity: TlsIdentity, trust: TrustStore | undefined): void;
 }
 
 /** The wire formats the dialog offers, the first the default. */
@@ -250,10 +286,12 @@ export function connectionSettings(
 
   const source = stringSetting(def.tlsSource, 'node') === 'tls-config' ? 'tls-config' : 'node';
   let loaded;
+  let factoryOptions: ClientTlsOptions;
+  let current: SocketFactory;
   try {
     const sources = source === 'tls-config' ? tlsConfigSources(def, tlsNode) : ownSources(def, credentials);
     loaded = loadClientTls(sources);
-    options.createSocket = tlsSocketFactory({
+    factoryOptions = {
       ...loaded.options,
       // Inside the connect timeout, so a silent plain port is named as such before the attempt gives up.
       handshakeTimeoutMs: Math.min(DEFAULT_TLS_HANDSHAKE_TIMEOUT_MS, Math.ceil(connectTimeoutMs / 2)),
@@ -264,12 +302,18 @@ export function connectionSettings(
         MIN_TLS_RECORD_BYTES,
         MAX_TLS_RECORD_BYTES,
       ),
-    });
+    };
+    current = tlsSocketFactory(factoryOptions);
   } catch (error) {
     withCode(error);
   }
+  options.createSocket = (target) => current(target);
   return {
     options,
+    clientTls: loaded.options,
+    replaceIdentity(identity, trust) {
+      current = tlsSocketFactory({ ...factoryOptions, identity, ...(trust ? { trust } : {}) });
+    },
     tls: {
       source,
       verifyServer: loaded.options.verifyServer !== false,
@@ -278,5 +322,30 @@ export function connectionSettings(
       trust: loaded.options.trust?.certificates,
       warnings: loaded.warnings,
     },
+  };
+}
+
+/** The web side of loaded settings: read when a request is made, so a renewed certificate is used. */
+export function webSideOf(settings: ConnectionSettings): WebSide {
+  const tls = settings.clientTls;
+  let web: WebTls | undefined;
+  if (tls) {
+    web = {};
+    if (tls.identity) {
+      web.cert = tls.identity.cert;
+      web.key = tls.identity.key;
+    }
+    if (tls.serverName) web.serverName = tls.serverName;
+    // The same checks as the CoT connection: its truststore, else the public roots, or none when turned off.
+    if (tls.verifyServer !== false) {
+      if (tls.trust) web.ca = tls.trust.ca;
+      else web.publicRoots = true;
+    }
+  }
+  return {
+    host: settings.options.host,
+    uid: settings.options.presence?.uid ?? '',
+    callsign: settings.options.presence?.callsign ?? '',
+    tls: web,
   };
 }

@@ -62,6 +62,10 @@ export interface NodeAPI {
       options?: { credentials?: Record<string, { type: 'text' | 'password' }> },
     ): void;
     getNode(id: string): Node | null;
+    /** The stored credentials of a deployed node (absent in some test harnesses). */
+    getCredentials?(id: string): Record<string, unknown> | undefined;
+    /** Replaces a node's stored credentials (saved with the next flows write). */
+    addCredentials?(id: string, credentials: Record<string, unknown>): Promise<void> | void;
   };
   util: {
     evaluateNodeProperty(

@@ -1,8 +1,10 @@
 import { DEFAULT_NEGOTIATION_TIMEOUT_MS } from '../client/defaults';
 import { describeCertificate } from '../tls/certificate';
 import { checkCertificateFile, errorBody, importDataPackage } from '../tls/editor';
+import { enrollErrorBody, enrollFromDialog, type StoredEnrollmentSecrets } from '../web/editor';
 import {
   connectionSettings,
+  webSideOf,
   type ConnectionSettings,
   type TakConfigCredentials,
   type TakConfigDef,
@@ -21,6 +23,15 @@ import { meshStatus } from './mesh-status';
 import { listMeshInterfaces } from '../client/mesh-interface';
 import type { AdminResponse, NodeAPI, NodeStatus, TlsConfigNode } from './red';
 import { checkRuntime } from './runtime-check';
+import { renewFractionOf, startRenewal } from './enrollment';
+import type { TlsIdentity } from '../tls/identity';
+import type { TrustStore } from '../tls/truststore';
+import { DEFAULT_ENROLL_PORT, DEFAULT_RENEW_FRACTION, type EnrollResult } from '../web/enroll';
+
+type IdentitySwap = (identity: TlsIdentity, trust: TrustStore | undefined) => void;
+
+/** How to give a connection a renewed certificate, also when a redeployed node adopted it. */
+const swaps = new WeakMap<SharedConnection, IdentitySwap>();
 
 /** Status text is kept short enough to read under a node on the canvas. */
 const MAX_STATUS_REASON_CHARS = 48;
@@ -30,6 +41,17 @@ const ADMIN_PERMISSION = 'tak-config.write';
 
 function shorten(text: string): string {
   return text.length > MAX_STATUS_REASON_CHARS ? `${text.slice(0, MAX_STATUS_REASON_CHARS - 1)}…` : text;
+}
+
+/** The dialog asks to enroll where the deployed node's stored password belongs (host, port, username). */
+function sameTarget(target: { host: string; port: number; username: string }, body: unknown): boolean {
+  const fields = (body ?? {}) as { host?: unknown; port?: unknown; username?: unknown; link?: unknown };
+  if (typeof fields.link === 'string' && fields.link.trim() !== '') return false;
+  return (
+    String(fields.host ?? '').trim() === target.host &&
+    (String(fields.port ?? '').trim() === '' ? DEFAULT_ENROLL_PORT : Number(fields.port)) === target.port &&
+    String(fields.username ?? '').trim() === target.username
+  );
 }
 
 function answer(res: AdminResponse, work: () => unknown): void {
@@ -55,6 +77,29 @@ export = function register(RED: NodeAPI): void {
     RED.httpAdmin.post('/takpak/tls/data-package', RED.auth.needsPermission(ADMIN_PERMISSION), (req, res) =>
       answer(res, () => importDataPackage(req.body)),
     );
+    // Enrollment happens here, on the runtime, so the key is made where it is used; the dialog gets the PEM
+    // files back for the node's credentials. A password the dialog only knows as "stored" is looked up.
+    RED.httpAdmin.post('/takpak/web/enroll', RED.auth.needsPermission(ADMIN_PERMISSION), (req, res) => {
+      const id =
+        typeof req.body === 'object' && req.body !== null ? (req.body as { id?: unknown }).id : undefined;
+      const stored = { ...((typeof id === 'string' ? RED.nodes.getCredentials?.(id) : undefined) ?? {}) };
+      // The stored password goes only where it was kept for: never to a host someone types into a dialog.
+      const target =
+        typeof id === 'string' ? (RED.nodes.getNode(id) as TakConfigNode | null)?.enrollTarget : undefined;
+      if (!target || !sameTarget(target, req.body)) delete stored.enrollPassword;
+      let fraction: number;
+      try {
+        // Renewal off (0) still shows when renewal would be due, so the dialog can say so.
+        fraction = renewFractionOf((req.body ?? {}) as TakConfigDef) || DEFAULT_RENEW_FRACTION;
+      } catch (error) {
+        res.status(400).json(enrollErrorBody(error));
+        return;
+      }
+      enrollFromDialog(req.body, stored as StoredEnrollmentSecrets, fraction).then(
+        (result) => res.json(result),
+        (error: unknown) => res.status(400).json(enrollErrorBody(error)),
+      );
+    });
   }
 
   /**
@@ -170,11 +215,18 @@ export = function register(RED: NodeAPI): void {
       );
       for (const warning of tls.warnings) this.warn(warning);
     }
+    this.webSide = () => webSideOf(settings);
+    this.enrollTarget = {
+      host: options.host,
+      port: Number(def.enrollPort) || DEFAULT_ENROLL_PORT,
+      username: (def.enrollUser ?? '').trim(),
+    };
     const verified = tls === undefined || tls.verifyServer;
     const key = settingsKey(def, credentials, tlsNode);
     const { connection: kept, closed } = adopt(this.id, key);
     if (kept) {
       this.connection = kept;
+      renewEnrolled.call(this, def, credentials, settings, swaps.get(kept));
       this.on('close', (removed: boolean, done: () => void) => letGo.call(this, removed, key, kept, done));
       return;
     }
@@ -222,9 +274,86 @@ export = function register(RED: NodeAPI): void {
       closed,
     );
     this.connection = connection;
+    if (settings.replaceIdentity) swaps.set(connection, settings.replaceIdentity);
+    renewEnrolled.call(this, def, credentials, settings, settings.replaceIdentity);
     this.on('close', (removed: boolean, done: () => void) =>
       letGo.call(this, removed, key, connection, done),
     );
+  }
+
+  /**
+   * An enrolled certificate is enrolled again before it expires; the next connections use the new one, and it
+   * replaces the stored one (saved with the next deploy; until then a restart starts from the old one, which
+   * is still valid and renewed again at once).
+   */
+  function renewEnrolled(
+    this: TakConfigNode,
+    def: TakConfigDef,
+    credentials: TakConfigCredentials,
+    settings: ConnectionSettings,
+    swap: IdentitySwap | undefined,
+  ): void {
+    let renewal;
+    try {
+      renewal = startRenewal({
+        def,
+        credentials,
+        settings,
+        uid: settings.options.presence?.uid ?? '',
+        renewed: (result: EnrollResult) => {
+          swap?.(result.identity, result.trust);
+          if (settings.clientTls) {
+            settings.clientTls = {
+              ...settings.clientTls,
+              identity: result.identity,
+              ...(result.trust ? { trust: result.trust } : {}),
+            };
+          }
+          const renewedCredentials: TakConfigCredentials = {
+            ...credentials,
+            clientCert: result.identity.cert,
+            clientKey: result.identity.key,
+            clientPassword: '',
+          };
+          if (result.trust) {
+            renewedCredentials.trustStore = result.trust.ca.join('');
+            renewedCredentials.trustPassword = '';
+          }
+          const stored = (error: unknown): void =>
+            this.warn(`the renewed certificate is in use but could not be stored: ${String(error)}`);
+          try {
+            Promise.resolve(RED.nodes.addCredentials?.(this.id, { ...renewedCredentials })).catch(stored);
+          } catch (error) {
+            stored(error);
+          }
+          this.renewalDueAt = result.renewAt;
+          this.log(
+            RED._('tak-config.log.renewed', {
+              certificate: describeCertificate(result.identity.certificate),
+              renewAt: result.renewAt,
+            }),
+          );
+        },
+        failed: (error: unknown, retryAt: string) => {
+          const code = (error as { code?: unknown }).code;
+          const message = error instanceof Error ? error.message : String(error);
+          this.warn(
+            RED._('tak-config.warnings.renewFailed', {
+              reason: `${String(code ?? 'ERR_ENROLL')}: ${message}`,
+              retryAt,
+            }),
+          );
+        },
+      });
+    } catch (error) {
+      this.warn(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    if (!renewal) return;
+    const running = renewal;
+    this.renewalDueAt = running.dueAt;
+    this.log(RED._('tak-config.log.renewal', { renewAt: running.dueAt }));
+    this.on('close', () => running.stop());
   }
 
   /**
@@ -257,6 +386,7 @@ export = function register(RED: NodeAPI): void {
       clientPassword: { type: 'password' },
       trustStore: { type: 'password' },
       trustPassword: { type: 'password' },
+      enrollPassword: { type: 'password' },
     },
   });
 };
