@@ -3,6 +3,7 @@ import dgram from 'node:dgram';
 import type { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { connectionSettings } from '../src/nodes/config-options';
+import { NODE_RED_MAIN } from './helpers/paths';
 import { startEmbeddedRed, type EmbeddedRed } from './helpers/embedded-red';
 
 /*
@@ -15,8 +16,9 @@ interface NodeStatusEvent {
   status: { fill?: string; text?: string };
 }
 
+// The Node-RED the embedded runtime runs (the matrix's, when it picks another version), not always our own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const events = (require('node-red') as { events: EventEmitter }).events;
+const events = (require(NODE_RED_MAIN) as { events: EventEmitter }).events;
 
 /** A status is shown within milliseconds of a deploy; seconds means it never came. */
 const STATUS_TIMEOUT_MS = 5_000;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { CotEvent } from '../src/index';
+import { NODE_RED_MAIN } from './helpers/paths';
 import { startEmbeddedRed, type EmbeddedRed } from './helpers/embedded-red';
 import { NegotiatingServer, TEST_SERVER_VERSION } from './helpers/takproto-server';
 
@@ -15,8 +16,9 @@ interface NodeStatusEvent {
   status: { fill?: string; text?: string };
 }
 
+// The Node-RED the embedded runtime runs (the matrix's, when it picks another version), not always our own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const events = (require('node-red') as { events: EventEmitter }).events;
+const events = (require(NODE_RED_MAIN) as { events: EventEmitter }).events;
 
 /** A status comes within milliseconds of a connect; seconds means it never came. */
 const STATUS_TIMEOUT_MS = 5_000;
