@@ -5,7 +5,15 @@ import takConfig from '../src/nodes/tak-config';
 import takReceive from '../src/nodes/tak-receive';
 import takSend from '../src/nodes/tak-send';
 import takServer from '../src/nodes/tak-server';
-import { collect, eventually, getNode, startRed, stopRed, waitForConnectionStatus } from './helpers/red';
+import {
+  collect,
+  eventually,
+  getNode,
+  startRed,
+  stopRed,
+  waitFor,
+  waitForConnectionStatus,
+} from './helpers/red';
 import { freePort } from './helpers/ports';
 
 const NODES = [takConfig, takSend, takReceive, takServer];
@@ -76,6 +84,20 @@ describe('tak-server with tak-config, tak-send and tak-receive in one runtime', 
     // tak-receive users start both connections; wait until both are up and identified.
     await waitForConnectionStatus('cfg-alpha', (text) => text === 'tak-config.status.connected');
     await waitForConnectionStatus('cfg-bravo', (text) => text === 'tak-config.status.connected');
+    // Connected is not yet identified: since the server offers protobuf, each client's SA may follow its
+    // negotiation, so ask the server until it names both (bounded: 50 asks).
+    for (let ask = 0; ask < 50; ask++) {
+      const reply = waitFor<{ payload: { clients: Array<{ callsign?: string }> } }>(
+        getNode('srv-out'),
+        'input',
+        (m) => (m as { topic?: string }).topic === 'metrics',
+      );
+      getNode('srv').receive({ topic: 'metrics' });
+      const names = (await reply).payload.clients.map((c) => c.callsign);
+      if (names.includes('ALPHA') && names.includes('BRAVO')) return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error('the server did not identify both clients');
   }
 
   it('exchanges events both ways, never echoing to the sender, and hands every event to the flow', async () => {
