@@ -17,7 +17,7 @@ import {
   type TakProtocolChange,
   type TakReceivedEvent,
 } from '../src/index';
-import type { ProtocolPayload, ServerEventPayload } from '../src/server/cot-server';
+import type { EncodeErrorPayload, ProtocolPayload, ServerEventPayload } from '../src/server/cot-server';
 import { ServerErrorCode } from '../src/server/errors';
 import { ManualClock } from './helpers/client-clock';
 import { ClientPool, FAST } from './helpers/client-servers';
@@ -298,6 +298,48 @@ describe(
       );
       await waitUntil(() => server.metrics().messagesSent >= 1, 'the pong');
       assert.equal(asker.closed, false);
+    });
+
+    it('an event TAK Protocol cannot carry still reaches XML clients, and is reported once by its code', async () => {
+      const server = await fx.start({ offerTakProtocol: true });
+      const pbs = ['pb-u1', 'pb-u2'].map((uid) => takClient(uid));
+      for (const pb of pbs) {
+        await until(pb.client, 'protocol', () => pb.client.counters.protocol === 'protobuf', 'protobuf');
+      }
+      const other = await fx.connect('other');
+      const sender = await fx.connectAs('sender', ALPHA);
+      const failures = collect<EncodeErrorPayload>(server, 'encodeError');
+      const now = Date.now();
+      // An attribute on <detail> itself: XML can say it, TAK Protocol cannot.
+      sender.write(
+        buildCot({
+          uid: 'odd-detail',
+          type: 'b-m-p-s-m',
+          lat: 1,
+          lon: 2,
+          time: now,
+          start: now,
+          stale: now + 60_000,
+          detail: { note: 'on the detail element', remarks: {} },
+        }),
+      );
+      sender.write(marker('after-odd'));
+      await other.waitForUid('after-odd');
+      assert.equal(other.has('odd-detail'), true, 'the XML client got it');
+      for (const pb of pbs) {
+        await until(pb.client, 'event', () => receivedUid(pb.received, 'after-odd') !== undefined, 'after');
+        assert.equal(receivedUid(pb.received, 'odd-detail'), undefined, 'no protobuf client got it');
+      }
+      assert.equal(
+        server.metrics().errors.ERR_TAKPROTO_UNREPRESENTABLE,
+        1,
+        'counted once, not per recipient',
+      );
+      assert.deepEqual(
+        failures.items.map((f) => f.event.uid),
+        ['odd-detail'],
+      );
+      failures.stop();
     });
 
     it('routes a marker from an XML client to a protobuf client as a frame', async () => {
