@@ -14,7 +14,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { buildCot, presenceEvent } from '../src/index';
+import { buildCot, encodeTakStreamFrame, presenceEvent, readStreamFrame } from '../src/index';
 import { CotServer } from '../src/server/cot-server';
 import type { BenchContext, Row } from './harness';
 import { describeError } from './harness';
@@ -47,7 +47,15 @@ interface Scenario {
   durationMs: number;
   /** Whether the issue's targets apply (the issue's load), or the row only shows headroom. */
   targeted: boolean;
+  /** The clients ask for TAK Protocol (protobuf) after their SA, as ATAK does, and send and read frames. */
+  protobuf: boolean;
 }
+
+/** Where a remarks send time starts inside an event, XML or protobuf (remarks travel in xmlDetail). */
+const MARK = '<remarks>t=';
+const MARK_BYTES = Buffer.from(MARK, 'latin1');
+/** The server's answer that switches a connection to protobuf after its `</event>`. */
+const ANSWER_TYPE = 'type="t-x-takp-r"';
 
 interface WorkerInput extends Scenario {
   role: typeof WORKER_ROLE;
@@ -77,11 +85,26 @@ type FromWorker =
 // ---------------------------------------------------------------- worker: the clients
 
 /** An SA event as ATAK sends it; with `sentAt`, the send time in its remarks (the setup SA has none). */
-function saEvent(uid: string, callsign: string, sentAt?: number): string {
+function saModel(uid: string, callsign: string, sentAt?: number): ReturnType<typeof presenceEvent> {
   const event = presenceEvent({ uid, callsign, lat: 51.5, lon: -0.12, battery: 80, course: 270, speed: 1.3 });
   if (sentAt !== undefined)
     (event.detail ?? (event.detail = {})).remarks = { _text: `t=${sentAt.toFixed(3)}` };
-  return buildCot(event);
+  return event;
+}
+
+function saEvent(uid: string, callsign: string, sentAt?: number): string {
+  return buildCot(saModel(uid, callsign, sentAt));
+}
+
+/** The request for protobuf, as TakClient writes it. */
+function requestXml(uid: string): string {
+  return buildCot({
+    uid,
+    type: 't-x-takp-q',
+    lat: 0,
+    lon: 0,
+    detail: { TakControl: { TakRequest: { version: '1' } } },
+  });
 }
 
 async function runClients(input: WorkerInput): Promise<void> {
@@ -97,21 +120,76 @@ async function runClients(input: WorkerInput): Promise<void> {
   const errors: string[] = [];
   const sockets: net.Socket[] = [];
 
+  const latency = (now: number, sentAt: number): void => {
+    const ms = now - sentAt;
+    histogram[Math.min(HISTOGRAM_BUCKETS - 1, Math.max(0, Math.floor(ms * BUCKETS_PER_MS)))]++;
+    if (ms > maxLatencyMs) maxLatencyMs = ms;
+    delivered++;
+    lastDeliveryAt = now;
+  };
+  let answered = 0;
+  let allAnswered: (() => void) | undefined;
+
+  /** Frames after the answer: walks the 0xbf/varint lengths, reads the send time out of each frame's bytes. */
+  const readFrames = (socket: net.Socket, first: Buffer): void => {
+    let held = first;
+    const take = (chunk: Buffer): void => {
+      const buf = held.length > 0 ? Buffer.concat([held, chunk]) : chunk;
+      const now = performance.now();
+      let at = 0;
+      // Bounded: every pass moves `at` past one whole frame.
+      while (at < buf.length) {
+        let bounds;
+        try {
+          bounds = readStreamFrame(buf, at);
+        } catch (error) {
+          if (errors.length < 10) errors.push(describeError(error));
+          held = Buffer.alloc(0);
+          return;
+        }
+        if (bounds === undefined) break;
+        const end = bounds.end;
+        const mark = buf.indexOf(MARK_BYTES, bounds.start);
+        if (mark >= 0 && mark < end) {
+          const from = mark + MARK_BYTES.length;
+          latency(now, Number.parseFloat(buf.toString('latin1', from, buf.indexOf(0x3c, from))));
+        } else other++;
+        at = end;
+      }
+      held = buf.subarray(at);
+      if (held.length > MAX_TAIL_CHARS && errors.length < 10) {
+        errors.push(`a receiver holds ${held.length} bytes without a whole frame`);
+        held = Buffer.alloc(0);
+      }
+    };
+    socket.removeAllListeners('data');
+    socket.on('data', take);
+    if (first.length > 0) take(Buffer.alloc(0));
+  };
+
   const attach = (socket: net.Socket): void => {
     let tail = '';
     socket.on('data', (chunk: Buffer) => {
       const text = tail.length > 0 ? tail + chunk.toString('latin1') : chunk.toString('latin1');
+      if (input.protobuf) {
+        // Before the answer the connection is XML (the offer); from the byte after it, frames.
+        const answer = text.indexOf(ANSWER_TYPE);
+        const end = answer < 0 ? -1 : text.indexOf('</event>', answer);
+        if (end < 0) {
+          tail = text.slice(-MAX_TAIL_CHARS);
+          return;
+        }
+        readFrames(socket, Buffer.from(text.slice(end + 8), 'latin1'));
+        if (++answered === n) allAnswered?.();
+        return;
+      }
       const now = performance.now();
       let from = 0;
       // Bounded: every pass moves `from` past one `</event>`.
       for (let end = text.indexOf('</event>', from); end >= 0; end = text.indexOf('</event>', from)) {
         const mark = text.indexOf('<remarks>t=', from);
         if (mark >= 0 && mark < end) {
-          const latency = now - Number.parseFloat(text.slice(mark + 11, text.indexOf('<', mark + 11)));
-          histogram[Math.min(HISTOGRAM_BUCKETS - 1, Math.max(0, Math.floor(latency * BUCKETS_PER_MS)))]++;
-          if (latency > maxLatencyMs) maxLatencyMs = latency;
-          delivered++;
-          lastDeliveryAt = now;
+          latency(now, Number.parseFloat(text.slice(mark + 11, text.indexOf('<', mark + 11))));
         } else {
           other++;
         }
@@ -138,6 +216,7 @@ async function runClients(input: WorkerInput): Promise<void> {
         attach(socket);
         sockets[i] = socket;
         socket.write(saEvent(`fanout-${i}`, `FAN-${i}`));
+        if (input.protobuf) socket.write(requestXml(`fanout-${i}`));
         resolve();
       });
     });
@@ -145,6 +224,18 @@ async function runClients(input: WorkerInput): Promise<void> {
     const batch: Promise<void>[] = [];
     for (let k = i; k < Math.min(n, i + CONNECT_CONCURRENCY); k++) batch.push(connectOne(k));
     await Promise.all(batch);
+  }
+  if (input.protobuf && answered < n) {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${answered}/${n} clients answered within ${SETUP_TIMEOUT_MS} ms`)),
+        SETUP_TIMEOUT_MS,
+      );
+      allAnswered = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
   port.postMessage({ type: 'ready' } satisfies FromWorker);
   await new Promise<void>((resolve) => port.once('message', (m: ToWorker) => m.type === 'go' && resolve()));
@@ -164,9 +255,10 @@ async function runClients(input: WorkerInput): Promise<void> {
       for (let i = 0; i < n && sent < maxSends; i++) {
         // Catch up at most a few periods if the timer was late; a schedule that slips is visible in the latency.
         for (let k = 0; k < 4 && (nextAt[i] as number) <= now && (nextAt[i] as number) < stopAt; k++) {
-          const xml = saEvent(`fanout-${i}`, `FAN-${i}`, performance.now());
-          eventBytes = xml.length;
-          sockets[i]?.write(xml);
+          const model = saModel(`fanout-${i}`, `FAN-${i}`, performance.now());
+          const data = input.protobuf ? encodeTakStreamFrame(model) : buildCot(model);
+          eventBytes = data.length;
+          sockets[i]?.write(data);
           sent++;
           nextAt[i] = (nextAt[i] as number) + period;
         }
@@ -237,8 +329,17 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 async function runScenario(scenario: Scenario, context: BenchContext): Promise<Row> {
   const clients = Math.min(MAX_CLIENTS, Math.max(2, Math.floor(scenario.clients)));
   const offered = clients * scenario.rate * (clients - 1);
-  const variant = `${clients} clients x ${scenario.rate} SA/s, ${scenario.durationMs / 1000} s (${(offered / 1000).toFixed(1)}k/s offered)`;
-  const server = new CotServer({ host: '127.0.0.1', port: 0, maxClients: clients + 10 });
+  const variant = `${scenario.protobuf ? 'protobuf ' : ''}${clients} clients x ${scenario.rate} SA/s, ${scenario.durationMs / 1000} s (${(offered / 1000).toFixed(1)}k/s offered)`;
+  // Every client is on loopback: one address, so the per-address limit must admit them all.
+  const server = new CotServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxClients: clients + 10,
+    maxClientsPerAddress: clients + 10,
+    // Replay at connect, as before the protobuf offer: a replay held for clients that never answer would
+    // land in the send phase and be counted as late deliveries.
+    replayHoldMs: 0,
+  });
   let worker: Worker | undefined;
   try {
     const { port } = await server.listen();
@@ -374,8 +475,11 @@ export async function runFanoutCase(context: BenchContext): Promise<Row[]> {
   const quick = context.measure.sampleMs < 100;
   const durationMs = quick ? 1000 : 5000;
   const scenarios: Scenario[] = [
-    { clients: DEFAULT_CLIENTS, rate: 1.5, durationMs, targeted: true },
-    { clients: DEFAULT_CLIENTS, rate: 3, durationMs, targeted: false },
+    { clients: DEFAULT_CLIENTS, rate: 1.5, durationMs, targeted: true, protobuf: false },
+    { clients: DEFAULT_CLIENTS, rate: 3, durationMs, targeted: false, protobuf: false },
+    // The same loads with every client on TAK Protocol: the server decodes frames and relays them as received.
+    { clients: DEFAULT_CLIENTS, rate: 1.5, durationMs, targeted: true, protobuf: true },
+    { clients: DEFAULT_CLIENTS, rate: 3, durationMs, targeted: false, protobuf: true },
   ];
   const rows: Row[] = [];
   for (const scenario of scenarios) rows.push(await runScenario(scenario, context));

@@ -160,6 +160,7 @@ const EDITOR_DEFAULTS = {
     inputBurstKb: 2048,
     handshakeTimeout: 20,
     replay: true,
+    offerProtobuf: true,
     protocol: 'tcp',
     tlsSource: 'node',
     tls: '',

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT, MIN_DEPTH_LIMIT } from '../cot/limits';
-import type { CotEvent } from '../cot/model';
-import { CotServer, type ClientInfo, type CotServerOptions, type ServerAddress } from '../server/cot-server';
+import {
+  CotServer,
+  type ClientInfo,
+  type CotServerOptions,
+  type ServerAddress,
+  type ServerEventPayload,
+} from '../server/cot-server';
 import {
   DEFAULT_EVENT_TIMEOUT_MS,
   DEFAULT_FIRST_EVENT_TIMEOUT_MS,
@@ -50,6 +55,8 @@ interface TakServerDef extends NodeDef {
   inputBurstKb?: string | number;
   handshakeTimeout?: string | number;
   replay?: boolean | string;
+  /** Offer TAK Protocol version 1 (protobuf) to each client; default true. */
+  offerProtobuf?: boolean | string;
   /** 'tcp' (default) or 'tls'. */
   protocol?: string;
   /** Where the TLS certificates come from: 'node' (this node's credentials) or 'tls-config'. */
@@ -174,6 +181,7 @@ function serverOptions(def: TakServerDef): CotServerOptions {
       numberSetting(def.inputBurstKb, DEFAULT_INPUT_BURST_BYTES / 1024, 'input burst (KiB)', 1) * 1024,
     maxQueueBytes: numberSetting(def.queueKb, 4096, 'send queue per client (KiB)', 16, 1_048_576) * 1024,
     replay: booleanSetting(def.replay, true),
+    offerTakProtocol: booleanSetting(def.offerProtobuf, true),
   };
 }
 
@@ -316,13 +324,15 @@ export = function register(RED: NodeAPI): void {
       });
     };
 
-    const onEvent = (received: { event: CotEvent; xml: string; client: ClientInfo }): void => {
-      this.send({
+    const onEvent = (received: ServerEventPayload): void => {
+      const msg: NodeMessage = {
         payload: received.event,
         cot: received.xml,
         topic: received.event.type,
         client: received.client,
-      });
+      };
+      if (received.takproto !== undefined) msg.takproto = received.takproto;
+      this.send(msg);
     };
     // Every refusal and drop: one warning per kind per 10 s with a count, the details at debug.
     const onClientError = ({
@@ -383,7 +393,16 @@ export = function register(RED: NodeAPI): void {
       if (msg.topic === 'metrics') {
         const metrics = server.metrics();
         const errors = { ...metrics.errors, ...Object.fromEntries(held.tlsErrors) };
-        send({ ...msg, payload: { ...metrics, errors, clients: server.clients() } });
+        send({
+          ...msg,
+          payload: {
+            ...metrics,
+            errors,
+            clients: server.clients(),
+            formats: server.formats(),
+            encodings: server.encodings(),
+          },
+        });
         done();
         return;
       }

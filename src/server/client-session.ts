@@ -9,6 +9,7 @@ import type { PacingClock } from '../client/clock';
 import { summarize, type CertificateSummary } from '../tls/certificate';
 import { StreamParser, type StreamItem } from '../stream/stream-parser';
 import { TCP_KEEPALIVE_MS } from './options';
+import type { WireFormat } from './outgoing-event';
 import type { Identity } from './routing';
 
 /** A client as the flow sees it. A snapshot: a new object whenever the identity changes. */
@@ -105,6 +106,13 @@ export class ClientSession {
   replayAt = 0;
   /** A complete event has come from this client: it is somebody, not a slot held. */
   hasSentEvent = false;
+  /** The wire format both ways: XML until the client asks for protobuf and is answered yes. */
+  format: WireFormat = 'xml';
+  /** Its replay waits for its answer to our protobuf offer (see CotServer), so it comes in the format chosen. */
+  replayHeld = false;
+  /** The timer that ends the hold, and whether the replay has begun (it is done once). */
+  replayTimer: unknown;
+  replayed = false;
   private readonly parser: StreamParser;
   private readonly clock: PacingClock;
   /** Clock time of the last complete event (pings included): the idle rule's sign of life. */
@@ -271,6 +279,17 @@ export class ClientSession {
     if (!this.closed) this.handler.ended(this);
   }
 
+  /**
+   * Both directions are protobuf from now on: the parser reads the next byte as a frame, and the server
+   * writes this client frames. Called while its request is handled; a client that wrote XML after its
+   * request (the protocol forbids it) had those bytes read as XML in the same push, and an XML event it
+   * left unfinished comes back as ERR_STREAM_TRUNCATED among the returned items.
+   */
+  switchToProtobuf(): StreamItem[] {
+    this.format = 'protobuf';
+    return this.parser.setMode('protobuf');
+  }
+
   setIdentity(identity: Identity): void {
     this.identity = identity;
     const info: ClientInfo = {
@@ -351,13 +370,21 @@ export class ClientSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of [this.idleTimer, this.eventTimer, this.resumeTimer, this.overflow?.timer]) {
+    const timers = [
+      this.idleTimer,
+      this.eventTimer,
+      this.resumeTimer,
+      this.overflow?.timer,
+      this.replayTimer,
+    ];
+    for (const timer of timers) {
       if (timer !== undefined) this.clock.clearTimeout(timer);
     }
     this.idleTimer = undefined;
     this.eventTimer = undefined;
     this.resumeTimer = undefined;
     this.overflow = undefined;
+    this.replayTimer = undefined;
     this.replay = [];
     this.socket.destroy();
   }

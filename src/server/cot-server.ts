@@ -15,7 +15,6 @@ import { toCotEvent } from '../cot/build';
 import { deleteEvent, pongEvent } from '../cot/helpers';
 import type { CotEvent, CotInput } from '../cot/model';
 import { parseCot } from '../cot/parse';
-import { serializeEvent } from '../cot/serialize';
 import { parseTime } from '../cot/time';
 import type { StreamError } from '../stream/errors';
 import type { StreamItem } from '../stream/stream-parser';
@@ -28,6 +27,8 @@ import {
 } from './client-session';
 import { ServerError, ServerErrorCode } from './errors';
 import { MetricsCounter, type ServerMetrics } from './metrics';
+import { offerXml, readRequest, responseXml } from './negotiation';
+import { OutgoingEvent, type EncodeCounts, type WireFormat } from './outgoing-event';
 import { resolveOptions, type CotServerOptions, type ResolvedOptions } from './options';
 import {
   classify,
@@ -44,6 +45,10 @@ import { TrackStore } from './track-store';
 export type { ClientInfo, DisconnectReason } from './client-session';
 export type { CotServerOptions } from './options';
 export type { ServerMetrics } from './metrics';
+export type { WireFormat } from './outgoing-event';
+
+/** What the offer announces as the server's version (TakServerVersionInfo serverVersion). */
+export const SERVER_VERSION_INFO = 'node-red-contrib-takpak CotServer';
 
 export interface ServerAddress {
   address: string;
@@ -52,8 +57,10 @@ export interface ServerAddress {
 
 export interface ServerEventPayload {
   event: CotEvent;
-  /** The event's exact XML as the client sent it. */
-  xml: string;
+  /** The event's exact XML as the client sent it; from a protobuf client, XML built from the model when first read. */
+  readonly xml: string;
+  /** The TAK Protocol stream frame as the client sent it, when it speaks protobuf. */
+  takproto?: Buffer;
   client: ClientInfo;
 }
 
@@ -68,6 +75,18 @@ export interface ClientErrorPayload {
   client: ClientInfo;
   /** ServerError (ERR_SERVER_*) or the parser's StreamError (ERR_STREAM_*, ERR_COT_*). */
   error: ServerError | StreamError;
+}
+
+/** A client switched wire format (only ever from XML to protobuf, after it asked and was answered yes). */
+export interface ProtocolPayload {
+  client: ClientInfo;
+  format: WireFormat;
+}
+
+/** An event that could not be written as protobuf (a time or value the format cannot hold): XML clients got it. */
+export interface EncodeErrorPayload {
+  event: CotEvent;
+  error: Error;
 }
 
 export interface SendTarget {
@@ -120,7 +139,9 @@ function provisional(id: string, socket: net.Socket): ClientInfo {
 export class CotServer extends EventEmitter {
   private readonly options: ResolvedOptions;
   private readonly sessions = new Map<string, ClientSession>();
-  private readonly store: TrackStore;
+  private readonly store: TrackStore<OutgoingEvent>;
+  /** Encodings made for recipients, per format (the forms events arrived in are not counted). */
+  private readonly encodes: EncodeCounts = { xml: 0, protobuf: 0 };
   private readonly counters = new MetricsCounter();
   private server: net.Server | undefined;
   private state: State = 'new';
@@ -180,7 +201,7 @@ export class CotServer extends EventEmitter {
   constructor(options: CotServerOptions = {}) {
     super();
     this.options = resolveOptions(options);
-    this.store = new TrackStore(this.options.maxTracked, this.options.maxTrackedBytes);
+    this.store = new TrackStore<OutgoingEvent>(this.options.maxTracked, this.options.maxTrackedBytes);
   }
 
   /**
@@ -266,15 +287,14 @@ export class CotServer extends EventEmitter {
    * anything else is built with buildCot. Throws CotError for an invalid event, ServerError for a bad `to`.
    */
   send(input: string | CotInput, to?: SendTarget): number {
-    let event: CotEvent;
-    let xml: string;
+    let outgoing: OutgoingEvent;
     if (typeof input === 'string') {
-      xml = input.replace(XML_DECLARATION, '').trim();
-      event = parseCot(xml);
+      const xml = input.replace(XML_DECLARATION, '').trim();
+      outgoing = new OutgoingEvent(parseCot(xml), this.encodes, xml);
     } else {
-      event = toCotEvent(input);
-      xml = serializeEvent(event);
+      outgoing = new OutgoingEvent(toCotEvent(input), this.encodes);
     }
+    const event = outgoing.event;
     let dest: Destinations | undefined;
     if (to !== undefined) {
       dest = destinationsOf(to);
@@ -288,9 +308,20 @@ export class CotServer extends EventEmitter {
       dest = destinations(event);
     }
     if (this.state !== 'listening') return 0;
-    const bytes = Buffer.from(xml, 'utf8');
-    this.remember(event, bytes, dest);
-    return this.deliver(bytes, dest, undefined);
+    this.remember(outgoing, dest);
+    return this.deliver(outgoing, dest, undefined);
+  }
+
+  /** How many clients read each wire format now. */
+  formats(): Record<WireFormat, number> {
+    const counts: Record<WireFormat, number> = { xml: 0, protobuf: 0 };
+    for (const session of this.sessions.values()) counts[session.format]++;
+    return counts;
+  }
+
+  /** Encodings made for recipients since the start, per format: at most one per event and format. */
+  encodings(): EncodeCounts {
+    return { ...this.encodes };
   }
 
   clients(): ClientInfo[] {
@@ -424,10 +455,30 @@ export class CotServer extends EventEmitter {
     this.sessions.set(session.id, session);
     session.start();
     this.emit('client', session.info);
-    if (this.options.replay && !session.closed) {
-      session.replay = this.store.uids();
-      this.pumpReplay(session);
+    if (session.closed) return;
+    if (this.options.offerTakProtocol) {
+      session.write(Buffer.from(offerXml(SERVER_VERSION_INFO, Date.now()), 'utf8'));
+      if (this.options.replay && this.options.replayHoldMs > 0) {
+        session.replayHeld = true;
+        session.replayTimer = this.options.clock.setTimeout(() => {
+          session.replayTimer = undefined;
+          this.startReplay(session);
+        }, this.options.replayHoldMs);
+        return;
+      }
     }
+    if (this.options.replay) this.startReplay(session);
+  }
+
+  /** The latest event of every tracked uid, in the format the client reads now. Once per client. */
+  private startReplay(session: ClientSession): void {
+    if (session.replayTimer !== undefined) this.options.clock.clearTimeout(session.replayTimer);
+    session.replayTimer = undefined;
+    session.replayHeld = false;
+    if (session.closed || !this.options.replay || session.replayed) return;
+    session.replayed = true;
+    session.replay = this.store.uids();
+    this.pumpReplay(session);
   }
 
   /** Writes replay events until the socket pushes back, then carries on at 'drain'. */
@@ -437,7 +488,9 @@ export class CotServer extends EventEmitter {
     const now = Date.now();
     // Bounded: every pass moves replayAt on by one.
     while (session.replayAt < uids.length && !session.closed) {
-      const bytes = this.store.get(uids[session.replayAt++] as string, now);
+      const stored = this.store.get(uids[session.replayAt++] as string, now);
+      if (stored === undefined || stored.from === session.id) continue;
+      const bytes = this.bytesFor(stored, session.format);
       if (bytes === undefined) continue;
       const result = session.write(bytes);
       if (result === 'slow') {
@@ -457,7 +510,7 @@ export class CotServer extends EventEmitter {
   private onItems(session: ClientSession, items: StreamItem[]): void {
     for (const item of items) {
       if (session.closed) return; // a listener closed the server, or the client was dropped
-      if (item.kind === 'event') this.onEvent(session, item.event, item.xml);
+      if (item.kind === 'event') this.onEvent(session, item);
       else if (item.kind === 'error') {
         this.counters.add('parseErrors');
         this.report(session.info, item.error);
@@ -466,23 +519,71 @@ export class CotServer extends EventEmitter {
     }
   }
 
-  private onEvent(session: ClientSession, event: CotEvent, xml: string): void {
+  private onEvent(session: ClientSession, item: Extract<StreamItem, { kind: 'event' }>): void {
     this.counters.add('messagesReceived');
+    const event = item.event;
     const disposition = classify(event.type);
     if (disposition === 'ping') {
-      if (session.write(Buffer.from(serializeEvent(pongEvent()), 'utf8')) === 'sent') {
-        this.counters.add('messagesSent');
-      }
+      const pong = this.bytesFor(new OutgoingEvent(pongEvent(), this.encodes), session.format);
+      if (pong !== undefined && session.write(pong) === 'sent') this.counters.add('messagesSent');
       return;
     }
-    if (disposition === 'control') return;
+    if (disposition === 'control') {
+      this.negotiate(session, event);
+      return;
+    }
     this.learnIdentity(session, event);
-    const bytes = Buffer.from(xml, 'utf8');
+    // From an XML client its text as received; from a protobuf client its frame as received, XML only if asked.
+    const outgoing =
+      item.takproto === undefined
+        ? new OutgoingEvent(event, this.encodes, item.xml)
+        : new OutgoingEvent(event, this.encodes, undefined, item.takproto);
+    outgoing.from = session.id;
     const dest = destinations(event);
-    this.remember(event, bytes, dest);
-    this.deliver(bytes, dest, session);
-    if (!session.closed)
-      this.emit('event', { event, xml, client: session.info } satisfies ServerEventPayload);
+    this.remember(outgoing, dest);
+    this.deliver(outgoing, dest, session);
+    if (!session.closed) {
+      const payload = {
+        event,
+        get xml(): string {
+          return outgoing.xml;
+        },
+        client: session.info,
+      } as ServerEventPayload;
+      if (item.takproto !== undefined) payload.takproto = item.takproto;
+      this.emit('event', payload);
+    }
+  }
+
+  /**
+   * A client's `t-x-takp-q`: answered in XML (the connection is XML until the answer), yes when the offer is
+   * on and it asks for version 1; on yes both directions switch to protobuf after the answer. Other control
+   * events, and a request from a client already on protobuf, are consumed.
+   */
+  private negotiate(session: ClientSession, event: CotEvent): void {
+    const request = readRequest(event);
+    if (request === undefined || session.format !== 'xml') return;
+    const accepted = request && this.options.offerTakProtocol;
+    session.write(Buffer.from(responseXml(accepted, Date.now()), 'utf8'));
+    if (accepted && !session.closed) {
+      const left = session.switchToProtobuf();
+      this.emit('protocol', { client: session.info, format: session.format } satisfies ProtocolPayload);
+      if (left.length > 0) this.onItems(session, left);
+    }
+    if (session.replayHeld) this.startReplay(session);
+  }
+
+  /** The event's bytes in `format`; undefined (counted by its code) when it cannot be written so. */
+  private bytesFor(outgoing: OutgoingEvent, format: WireFormat): Buffer | undefined {
+    const known = outgoing.encodeError() !== undefined;
+    const bytes = outgoing.bytes(format);
+    const error = outgoing.encodeError();
+    if (bytes === undefined && !known && error !== undefined) {
+      const code = (error as { code?: unknown }).code;
+      this.counters.addCode(typeof code === 'string' ? code : 'ERR_TAKPROTO_ENCODE');
+      this.emit('encodeError', { event: outgoing.event, error } satisfies EncodeErrorPayload);
+    }
+    return bytes;
   }
 
   private learnIdentity(session: ClientSession, event: CotEvent): void {
@@ -498,25 +599,32 @@ export class CotServer extends EventEmitter {
   }
 
   /** Updates the replay store: deletes remove what they link, undirected routed events are kept. */
-  private remember(event: CotEvent, bytes: Buffer, dest: Destinations | undefined): void {
+  private remember(outgoing: OutgoingEvent, dest: Destinations | undefined): void {
     if (dest !== undefined) return;
+    const event = outgoing.event;
     const disposition = classify(event.type);
     if (disposition === 'delete') {
       for (const uid of deletedUids(event)) this.store.delete(uid);
     } else if (disposition === 'route') {
-      this.store.put(event.uid, bytes, parseTime(event.stale), Date.now());
+      this.store.put(event.uid, outgoing, parseTime(event.stale), Date.now());
     }
   }
 
   /**
-   * One write of the same Buffer per recipient: everyone but `from`, or only the clients `dest` names.
-   * A recipient whose queue is full is dropped afterwards. Returns how many got it.
+   * One write per recipient of the same Buffer for its format: everyone but `from`, or only the clients
+   * `dest` names. A recipient whose queue is full is dropped afterwards. Returns how many got it.
    */
-  private deliver(bytes: Buffer, dest: Destinations | undefined, from: ClientSession | undefined): number {
+  private deliver(
+    outgoing: OutgoingEvent,
+    dest: Destinations | undefined,
+    from: ClientSession | undefined,
+  ): number {
     let sent = 0;
     for (const session of this.sessions.values()) {
       if (session === from) continue;
       if (dest !== undefined && !isNamed(dest, session.info.uid, session.info.callsign)) continue;
+      const bytes = this.bytesFor(outgoing, session.format);
+      if (bytes === undefined) continue;
       if (!session.corked) this.cork(session);
       const result = session.write(bytes);
       if (result === 'sent') sent++;
@@ -578,8 +686,8 @@ export class CotServer extends EventEmitter {
     const identity = session.identity;
     if (identity !== undefined && reason !== 'shutdown' && !this.uidConnected(identity.uid)) {
       this.store.delete(identity.uid);
-      const gone = serializeEvent(deleteEvent({ uid: identity.uid, type: identity.type }));
-      this.deliver(Buffer.from(gone, 'utf8'), undefined, undefined);
+      const gone = new OutgoingEvent(deleteEvent({ uid: identity.uid, type: identity.type }), this.encodes);
+      this.deliver(gone, undefined, undefined);
     }
     const payload: DisconnectPayload = { client, reason };
     if (error !== undefined) payload.error = error;

@@ -13,7 +13,10 @@ export interface ServerMetrics {
   connections: number;
   /** Events read from clients, pings and control included (parse errors are not events). */
   messagesReceived: number;
-  /** Events written to clients: routed events (one per recipient), pongs, replays, deletes, sends from the flow. */
+  /**
+   * Events written to clients: routed events (one per recipient), pongs, replays, deletes, sends from the flow
+   * (the protocol offer and answer are not counted).
+   */
   messagesSent: number;
   /** Writes not made because the recipient's queue was full; that recipient was then dropped. */
   dropped: number;

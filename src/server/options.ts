@@ -42,6 +42,13 @@ export const DEFAULT_INPUT_BYTES_PER_SECOND = 1024 * 1024;
 export const DEFAULT_INPUT_BURST_BYTES = 2 * 1024 * 1024;
 /** 4 MiB: about a minute of a 100-client team's SA (700 B each, 1/s) for a client that stalls; 400 MiB at worst. */
 export const DEFAULT_MAX_QUEUE_BYTES = 4 * 1024 * 1024;
+/**
+ * 2 s: ATAK and our own client answer the protobuf offer as soon as it arrives (a loopback or LAN round trip),
+ * so a client that has not asked by then is XML-only and gets its replay in XML, 2 s late, which a map joining
+ * a team does not notice; one that asks gets the replay at once, in the format it chose. Its SA does not end
+ * the hold: ATAK sends that before it has even read the offer.
+ */
+export const DEFAULT_REPLAY_HOLD_MS = 2_000;
 /** Stale entries are forgotten within 10 s; replay also checks staleness, so this only bounds memory. */
 export const DEFAULT_STALE_SWEEP_MS = 10_000;
 /** More items than a large exercise shows on one map, few enough that a replay stays quick. */
@@ -89,6 +96,17 @@ export interface CotServerOptions {
   maxQueueBytes?: number;
   /** Default true: a new client gets the latest non-stale event of every tracked uid. */
   replay?: boolean;
+  /**
+   * Default true: each new client is offered TAK Protocol version 1 (protobuf) with `t-x-takp-v`, and a
+   * client that asks (`t-x-takp-q`) is answered yes and spoken to in protobuf from then on. False: no
+   * offer, and a client that asks anyway is answered no and stays on XML.
+   */
+  offerTakProtocol?: boolean;
+  /**
+   * Default DEFAULT_REPLAY_HOLD_MS; with the offer on, how long a new client's replay waits for its answer
+   * to the offer (it starts as soon as the client is answered). 0: no wait.
+   */
+  replayHoldMs?: number;
   /** How often expired tracked events are forgotten, default 10_000 ms. */
   staleSweepMs?: number;
   /** Most uids kept for replay (default 10_000); the least recently updated goes first. */
@@ -123,6 +141,12 @@ export function resolveOptions(options: CotServerOptions = {}): ResolvedOptions 
   }
   if (options.replay !== undefined && typeof options.replay !== 'boolean') {
     throw new ServerError(ServerErrorCode.OPTION, `replay is ${String(options.replay)}; give true or false`);
+  }
+  if (options.offerTakProtocol !== undefined && typeof options.offerTakProtocol !== 'boolean') {
+    throw new ServerError(
+      ServerErrorCode.OPTION,
+      `offerTakProtocol is ${String(options.offerTakProtocol)}; give true or false`,
+    );
   }
   if (options.createServer !== undefined && typeof options.createServer !== 'function') {
     throw new ServerError(ServerErrorCode.OPTION, 'createServer must be a function returning a net.Server');
@@ -170,6 +194,8 @@ export function resolveOptions(options: CotServerOptions = {}): ResolvedOptions 
     idleTimeoutMs: whole('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, 0, day),
     maxQueueBytes,
     replay: options.replay ?? true,
+    offerTakProtocol: options.offerTakProtocol ?? true,
+    replayHoldMs: whole('replayHoldMs', options.replayHoldMs, DEFAULT_REPLAY_HOLD_MS, 0, day),
     staleSweepMs: whole('staleSweepMs', options.staleSweepMs, DEFAULT_STALE_SWEEP_MS, 1, day),
     maxTracked: whole('maxTracked', options.maxTracked, DEFAULT_MAX_TRACKED, 0, big),
     maxTrackedBytes: whole('maxTrackedBytes', options.maxTrackedBytes, DEFAULT_MAX_TRACKED_BYTES, 0, big),

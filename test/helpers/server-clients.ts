@@ -55,6 +55,8 @@ export class RawClient {
   readonly events: CotEvent[] = [];
   readonly xml: string[] = [];
   readonly errors: string[] = [];
+  /** The server's t-x-takp-* events (offer, answer), kept apart from what was routed. */
+  readonly negotiation: CotEvent[] = [];
   closed = false;
   private readonly parser = new StreamParser();
   private readonly waiters = new Set<() => void>();
@@ -65,7 +67,10 @@ export class RawClient {
   ) {
     socket.on('data', (chunk: Buffer) => {
       for (const item of this.parser.push(chunk)) {
-        if (item.kind === 'event') {
+        if (item.kind === 'event' && item.event.type.startsWith('t-x-takp-')) {
+          // An XML client that does not negotiate ignores the protobuf offer, as ATAK's older versions do.
+          this.negotiation.push(item.event);
+        } else if (item.kind === 'event') {
           this.events.push(item.event);
           this.xml.push(item.xml);
         } else if (item.kind === 'error') this.errors.push(item.error.code);
@@ -193,7 +198,8 @@ export class ServerFixture {
   readonly clients: RawClient[] = [];
 
   async start(options: CotServerOptions = {}): Promise<CotServer> {
-    const server = new CotServer({ host: '127.0.0.1', port: 0, ...options });
+    // These tests are about an XML server unless a test turns the protobuf offer on (server-takproto.test.ts).
+    const server = new CotServer({ host: '127.0.0.1', port: 0, offerTakProtocol: false, ...options });
     this.server = server;
     this.port = (await server.listen()).port;
     return server;
