@@ -115,7 +115,7 @@ describe(
         pb.changes.map((c) => c.reason),
         ['fixed', 'offered', 'accepted'],
       );
-      assert.equal(pb.client.counters.serverVersion, 'node-red-contrib-takpak CotServer');
+      assert.equal(pb.client.counters.serverVersion, 'takpak tak-server');
       assert.equal((await switched).format, 'protobuf');
       await waitUntil(() => server.formats().protobuf === 1, 'the server counts one protobuf client');
 

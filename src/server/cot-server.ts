@@ -48,7 +48,7 @@ export type { ServerMetrics } from './metrics';
 export type { WireFormat } from './outgoing-event';
 
 /** What the offer announces as the server's version (TakServerVersionInfo serverVersion). */
-export const SERVER_VERSION_INFO = 'node-red-contrib-takpak CotServer';
+export const SERVER_VERSION_INFO = 'takpak tak-server';
 
 export interface ServerAddress {
   address: string;
