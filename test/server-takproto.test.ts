@@ -221,6 +221,26 @@ describe(
       assert.equal(a.closed, false);
     });
 
+    it('a track updated during the hold reaches the client live once, and is not replayed after it', async () => {
+      const clock = new ManualClock();
+      const server = await fx.start({ offerTakProtocol: true, clock, replayHoldMs: 2_000, idleTimeoutMs: 0 });
+      const a = await fx.connectAs('a', ALPHA);
+      await fx.connectAs('b', BRAVO);
+      await waitUntil(() => server.metrics().tracked === 2, 'two tracked');
+      const late = await fx.connect('late');
+      await late.waitFor(() => (late.negotiation.length === 1 ? true : undefined), 'the offer');
+      a.write(buildCot(presenceEvent({ ...ALPHA, lat: 10 })));
+      const live = await late.waitForUid(ALPHA.uid);
+      assert.equal(live.point.lat, 10, 'the update came live');
+      clock.advance(2_000);
+      await late.waitForUid(BRAVO.uid); // the replay of the track that did not change
+      assert.equal(
+        late.events.filter((event) => event.uid === ALPHA.uid).length,
+        1,
+        'ALPHA once: live, not again (older or the same) from the replay',
+      );
+    });
+
     it('with the offer off: no t-x-takp-v, a request is answered no, and the client stays on XML', async () => {
       const server = await fx.start({ offerTakProtocol: false });
       const pb = takClient('pb-off');

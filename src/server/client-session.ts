@@ -113,6 +113,11 @@ export class ClientSession {
   /** The timer that ends the hold, and whether the replay has begun (it is done once). */
   replayTimer: unknown;
   replayed = false;
+  /**
+   * While the replay is held: what the store held when the client connected. A track that got a newer event
+   * meanwhile was sent to the client live, so the held replay leaves it out (no stale or repeated state).
+   */
+  replaySnapshot: Map<string, unknown> | undefined;
   private readonly parser: StreamParser;
   private readonly clock: PacingClock;
   /** Clock time of the last complete event (pings included): the idle rule's sign of life. */

@@ -460,6 +460,8 @@ export class CotServer extends EventEmitter {
       session.write(Buffer.from(offerXml(SERVER_VERSION_INFO, Date.now()), 'utf8'));
       if (this.options.replay && this.options.replayHoldMs > 0) {
         session.replayHeld = true;
+        const now = Date.now();
+        session.replaySnapshot = new Map(this.store.uids().map((uid) => [uid, this.store.get(uid, now)]));
         session.replayTimer = this.options.clock.setTimeout(() => {
           session.replayTimer = undefined;
           this.startReplay(session);
@@ -477,7 +479,7 @@ export class CotServer extends EventEmitter {
     session.replayHeld = false;
     if (session.closed || !this.options.replay || session.replayed) return;
     session.replayed = true;
-    session.replay = this.store.uids();
+    session.replay = session.replaySnapshot ? [...session.replaySnapshot.keys()] : this.store.uids();
     this.pumpReplay(session);
   }
 
@@ -488,8 +490,11 @@ export class CotServer extends EventEmitter {
     const now = Date.now();
     // Bounded: every pass moves replayAt on by one.
     while (session.replayAt < uids.length && !session.closed) {
-      const stored = this.store.get(uids[session.replayAt++] as string, now);
+      const uid = uids[session.replayAt++] as string;
+      const stored = this.store.get(uid, now);
       if (stored === undefined || stored.from === session.id) continue;
+      // Held replay: a track updated since the client connected already reached it live.
+      if (session.replaySnapshot !== undefined && session.replaySnapshot.get(uid) !== stored) continue;
       const bytes = this.bytesFor(stored, session.format);
       if (bytes === undefined) continue;
       const result = session.write(bytes);
@@ -505,6 +510,7 @@ export class CotServer extends EventEmitter {
     }
     session.replay = [];
     session.replayAt = 0;
+    session.replaySnapshot = undefined;
   }
 
   private onItems(session: ClientSession, items: StreamItem[]): void {
