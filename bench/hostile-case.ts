@@ -431,6 +431,11 @@ export async function runHostileCase(context: BenchContext): Promise<Row[]> {
         case: CASE,
         variant: attack.name,
         opsPerSec: (result.received / (ms * rounds)) * 1000,
+        checks: [
+          { what: '100% delivered, none disconnected', pass: delivered === 1 && !result.closed },
+          { what: `p99 <= ${limit.toFixed(1)} ms (10x baseline)`, pass: result.p99 <= limit },
+          { what: `heap growth <= ${MEMORY_BOUND_MIB} MiB`, pass: result.heapGrowthMiB <= MEMORY_BOUND_MIB },
+        ],
         note:
           `${pass ? 'PASS' : 'FAIL'} target 100% delivered, p99 <= ${limit.toFixed(1)} ms (10x baseline ${base.p99.toFixed(1)} ms, floor ${BASELINE_FLOOR_MS} ms), heap growth <= ${MEMORY_BOUND_MIB} MiB: ` +
           `${(delivered * 100).toFixed(1)}% delivered (${result.received}/${result.sent}), p99 ${result.p99.toFixed(1)} ms (median of ${rounds}), heap at most ${result.heapGrowthMiB >= 0 ? '+' : ''}${result.heapGrowthMiB.toFixed(1)} MiB` +
