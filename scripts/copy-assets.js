@@ -21,8 +21,8 @@ function copyDir(from, to, skip = []) {
 
 // Pieces two dialogs share live once in nodes/shared/ and are put into each dialog here, so they cannot
 // drift: `/* takpak:editor-common */` in a dialog's script takes the shared script's body, and
-// `<!-- takpak:tls-fields {"name": "value", ...} -->` in its template takes the certificate fields with
-// each {{name}} filled in.
+// `<!-- takpak:PIECE {"name": "value", ...} -->` in its template takes nodes/shared/PIECE.html (the certificate
+// fields, the map outputs) with each {{name}} filled in.
 const sharedDir = path.join(root, 'nodes', 'shared');
 
 function sharedPiece(file) {
@@ -38,10 +38,10 @@ function withSharedPieces(html, name) {
   );
   const out = html
     .replace(/\/\* takpak:editor-common \*\//g, () => script[1].trim())
-    .replace(/<!-- takpak:tls-fields (\{[\s\S]*?\}) -->/g, (_marker, json) => {
+    .replace(/<!-- takpak:([\w-]+) (\{[\s\S]*?\}) -->/g, (_marker, piece, json) => {
       const names = JSON.parse(json);
-      return sharedPiece('tls-fields.html').replace(/\{\{(\w+)\}\}/g, (_m, key) => {
-        if (!(key in names)) throw new Error(`${name}: the takpak:tls-fields marker gives no "${key}"`);
+      return sharedPiece(`${piece}.html`).replace(/\{\{(\w+)\}\}/g, (_m, key) => {
+        if (!(key in names)) throw new Error(`${name}: the takpak:${piece} marker gives no "${key}"`);
         return names[key];
       });
     });

@@ -37,9 +37,12 @@ function definition(type: string): NodeDefinition {
   return def;
 }
 
-/** Every message-catalog key the dialog uses, from data-i18n attributes and node._() calls. */
+/**
+ * Every message-catalog key the dialog uses, from data-i18n attributes and node._() calls: in the built
+ * dialog, where the pieces shared from nodes/shared/ are filled in.
+ */
 function catalogKeys(type: string): string[] {
-  const html = read('nodes', `${type}.html`);
+  const html = read('dist', 'src', 'nodes', `${type}.html`);
   const keys = new Set<string>();
   for (const m of html.matchAll(/data-i18n="(?:\[[a-z]+\])?([^"]+)"/g)) keys.add(m[1] as string);
   for (const m of html.matchAll(/_\('([^']+)'\)/g)) keys.add(m[1] as string);
