@@ -76,12 +76,19 @@ describe('the runtime check every node module makes at load', () => {
     assert.ok(satisfies(process.versions.node, pkg.engines.node), process.versions.node);
   });
 
-  it('a node module refuses to register on Node-RED 2.x, with the reason', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const register = require('../src/nodes/tak-send') as (RED: unknown) => void;
-    const registered: string[] = [];
-    const RED = { version: () => '2.2.3', nodes: { registerType: (type: string) => registered.push(type) } };
-    assert.throws(() => register(RED), { code: 'ERR_TAKPAK_UNSUPPORTED_NODE_RED' });
-    assert.deepEqual(registered, []);
+  it('every node module package.json lists refuses to register on Node-RED 2.x, with the reason', () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      'node-red': { nodes: Record<string, string> };
+    };
+    const modules = Object.entries(pkg['node-red'].nodes);
+    assert.ok(modules.length >= 7, 'every node is listed');
+    for (const [type, file] of modules) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const register = require(path.join(REPO_ROOT, file)) as (RED: unknown) => void;
+      const registered: string[] = [];
+      const RED = { version: () => '2.2.3', nodes: { registerType: (t: string) => registered.push(t) } };
+      assert.throws(() => register(RED), { code: 'ERR_TAKPAK_UNSUPPORTED_NODE_RED' }, type);
+      assert.deepEqual(registered, [], `${type} registered nothing`);
+    }
   });
 });

@@ -18,6 +18,7 @@ import {
 } from '../web/package-zip';
 import type { TakConfigNode } from './config-options';
 import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction } from './red';
+import { checkRuntime } from './runtime-check';
 import { booleanSetting, numberSetting, secondsSetting, stringSetting } from './settings';
 import { useConnection } from './use-connection';
 
@@ -83,6 +84,7 @@ function recipients(to: unknown): string[] {
 }
 
 export = function register(RED: NodeAPI): void {
+  checkRuntime(RED);
   function TakPackage(this: Node, def: TakPackageDef): void {
     RED.nodes.createNode(this, def);
     const config = def.server ? (RED.nodes.getNode(def.server) as TakConfigNode | null) : null;
