@@ -16,6 +16,7 @@ import {
   waitFor,
   waitForConnectionStatus,
   waitForStatus,
+  isConnectedStatus,
 } from './helpers/red';
 
 /** Every uid a `note` node got, whichever flow it belonged to: survives redeploys, unlike a helper node's spy. */
@@ -97,7 +98,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     assert.equal(presence.event.uid, 'takpak-test-gw', 'the first event is the identity');
     assert.equal((presence.event.detail?.contact as { callsign: string }).callsign, 'GATEWAY & <co>');
     assert.deepEqual(presence.event.detail?.__group, { name: 'Green', role: 'HQ' });
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
 
     const arrived = waitFor<{ event: CotEvent; xml: string }>(peer, 'event', (e) => e.event.uid === 'bus-7');
     getNode('send').receive({
@@ -165,7 +166,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
 
   it('bad input reaches a Catch node with the field named, and the node keeps working', async () => {
     await deploy();
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const caught = collect(getNode('caught'));
     getNode('send').receive({ payload: { lat: 123, lon: 0, type: 'a-f-G', uid: 'x' }, topic: 'mine' });
     await eventually(() => caught.length === 1, 'the Catch node got the error');
@@ -180,7 +181,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
 
   it('a redeploy keeps the connection: same socket, nothing lost either way, what came meanwhile comes after', async () => {
     await deploy();
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const red = await startRed();
     let newConnections = 0;
     peer.on('connection', () => newConnections++);
@@ -190,7 +191,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
       { id: 'note', type: 'note', z: 'tab', x: 300, y: 400, wires: [] },
     ];
     await red.setFlows(noting(flow(peer.port)), 'full');
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     noted.length = 0;
     const seen = (): string[] => noted;
     const event = (uid: string) =>
@@ -241,7 +242,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
 
   it('a redeploy with other settings makes a new connection and closes the old one', async () => {
     await deploy();
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const red = await startRed();
     const order: string[] = [];
     peer.on('connection', () => order.push('open'));
@@ -264,7 +265,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
 
   it('redeploying only a node that uses the connection keeps it', async () => {
     await deploy();
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     let newConnections = 0;
     peer.on('connection', () => newConnections++);
     const red = await startRed();
@@ -290,7 +291,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
       flow(port).map((node) => (node.id === 'cfg' ? { ...node, rateLimit: 50, rateBurst: 1 } : node)),
     );
     await connected;
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     for (let n = 0; n < 8; n++)
       getNode('send').receive({ payload: { uid: `queued-${n}`, type: 'a-f-G', lat: n, lon: 0 } });
     const closed = waitFor(peer, 'close', () => true, 10_000);
@@ -304,7 +305,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
 
   it('stopping the flows for good (not a deploy) closes the socket', async () => {
     await deploy();
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const closed = waitFor(peer, 'close');
     await (await startRed()).unload();
     await closed;
@@ -313,7 +314,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
 
   it('removing the flow closes the socket', async () => {
     await deploy();
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const red = await startRed();
     const closed = waitFor(peer, 'close');
     await red.setFlows([{ id: 'tab', type: 'tab', label: 'empty' }], 'full');
@@ -331,7 +332,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     );
     await red.load(NODES, paced);
     await connected;
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     for (let n = 0; n < 30; n++) {
       getNode('send').receive({ payload: { uid: `unit-${n % 3}`, type: 'a-f-G', lat: n, lon: 0 } });
     }
@@ -344,7 +345,7 @@ describe('tak-config, tak-send and tak-receive in a Node-RED runtime', () => {
     );
     const sent = peer.received.filter((e) => e.uid.startsWith('unit-')).length;
     assert.ok(sent < 10, `${sent} events for 30 updates of 3 uids`);
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
   });
 
   it('shows the error and retries when the server is not there', async () => {

@@ -13,7 +13,15 @@ import takServer from '../src/nodes/tak-server';
 import { renewalTime } from '../src/web';
 import { PASSWORD, startEnrollServer, USERNAME, type EnrollServer } from './helpers/enroll-server';
 import { freePort } from './helpers/ports';
-import { collect, eventually, getNode, startRed, stopRed, waitForConnectionStatus } from './helpers/red';
+import {
+  collect,
+  eventually,
+  getNode,
+  startRed,
+  stopRed,
+  waitForConnectionStatus,
+  isConnectedStatus,
+} from './helpers/red';
 import { P12_PASSWORD, SERVER_NAME, makePki, type TestPki } from './helpers/tls-pki';
 
 const NODES = [takConfig, takSend, takReceive, takServer];
@@ -132,7 +140,7 @@ describe('enrollment in a Node-RED runtime: the tak-config endpoint, then mutual
         },
       },
     );
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const atServer = collect(getNode('srv-out'));
     getNode('send').receive({ payload: { uid: 'from-gateway', type: 'a-f-G-U-C', lat: 1, lon: 2 } });
     await eventually(

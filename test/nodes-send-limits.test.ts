@@ -17,6 +17,7 @@ import {
   stopRed,
   waitFor,
   waitForConnectionStatus,
+  isConnectedStatus,
 } from './helpers/red';
 
 const NODES = [takConfig, takSend, takReceive];
@@ -99,7 +100,7 @@ describe('tak-send limits and tak-config messages in a Node-RED runtime', () => 
 
   it('a 5 MB event reaches Catch with ERR_CLIENT_EVENT_TOO_LARGE; the next event still goes', async () => {
     await deploy();
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const caught = collect(getNode('caught'));
     getNode('send').receive({ payload: remarkEvent('five-mb', 5_000_000), topic: 'camera' });
     await eventually(() => caught.length === 1, 'the refusal reaches Catch');
@@ -116,7 +117,7 @@ describe('tak-send limits and tak-config messages in a Node-RED runtime', () => 
 
   it('the outgoing limit is a tak-config setting (largest outgoing event, KiB)', async () => {
     await deploy({ maxEventKb: 1024, maxSendKb: 8 });
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const caught = collect(getNode('caught'));
     getNode('send').receive({ payload: remarkEvent('ten-kb', 10_000) });
     await eventually(() => caught.length === 1, 'the refusal reaches Catch');
@@ -125,7 +126,7 @@ describe('tak-send limits and tak-config messages in a Node-RED runtime', () => 
 
   it('a send-only tak-config logs no tak-receive warning when it stops, however much the server sent', async () => {
     const socket = await deploy();
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const config = getNode('cfg');
     const warnings: string[] = [];
     config.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
@@ -150,7 +151,7 @@ describe('tak-send limits and tak-config messages in a Node-RED runtime', () => 
 
   it('with a tak-receive deployed, one event lost at close is reported in correct English', async () => {
     const socket = await deploy({}, true);
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const config = getNode('cfg');
     const warnings: string[] = [];
     config.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));

@@ -16,6 +16,7 @@ import {
   stopRed,
   waitFor,
   waitForConnectionStatus,
+  isConnectedStatus,
 } from './helpers/red';
 import { catchCode } from './helpers/catch-code';
 
@@ -123,7 +124,7 @@ describe('tak-receive to a map', () => {
     const connected = waitFor<net.Socket>(peer, 'connection');
     await red.load([takConfig, takReceive, cotParse], flow(port));
     socket = await connected;
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     for (const id of ['m0', 'm1', 'm2', 'p0', 'c0', 'c1', 'c2', 'caught']) all[id] = collect(getNode(id));
   });
   after(async () => {

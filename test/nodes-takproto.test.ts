@@ -28,10 +28,12 @@ import {
   stopRed,
   waitFor,
   waitForConnectionStatus,
+  isConnectedStatus,
 } from './helpers/red';
 import { SHARED_FIXTURES, sharedFixtures } from './helpers/paths';
 import { asTypedNumbers, hexBytes } from './helpers/takproto';
 import { NegotiatingServer, type Arrival } from './helpers/takproto-server';
+import { CATCH_GETS_CODE, catchCode } from './helpers/catch-code';
 
 type Msg = Record<string, unknown>;
 
@@ -196,11 +198,13 @@ describe('cot-parse and cot-build with TAK Protocol in a Node-RED runtime', () =
     const frame = encodeTakStreamFrame(model('cut'));
     send({ payload: frame.subarray(0, frame.length - 3) });
     await eventually(() => caught.length === 1, 'an error');
-    assert.match(String((caught[0]?.error as { code?: string }).code), /^ERR_TAKPROTO_|^ERR_STREAM_/);
+    if (CATCH_GETS_CODE) {
+      assert.match(String((caught[0]?.error as { code?: string }).code), /^ERR_TAKPROTO_|^ERR_STREAM_/);
+    }
     const mesh = encodeTakMeshFrame(model('cut'));
     send({ payload: mesh.subarray(0, 12) });
     await eventually(() => caught.length === 2, 'a second error');
-    assert.match(String((caught[1]?.error as { code?: string }).code), /^ERR_TAKPROTO_/);
+    if (CATCH_GETS_CODE) assert.match(String((caught[1]?.error as { code?: string }).code), /^ERR_TAKPROTO_/);
     send({ payload: encodeTakStreamFrame(model('after')) });
     await eventually(() => out.length === 1, 'the next event');
     assert.equal((out[0]?.payload as CotEvent).uid, 'after');
@@ -308,7 +312,7 @@ describe('cot-parse and cot-build with TAK Protocol in a Node-RED runtime', () =
       payload: { ...model('old'), time: '1969-01-01T00:00:00Z', start: '1969-01-01T00:00:00Z' },
     });
     await eventually(() => caught.length === 1, 'an error');
-    assert.equal((caught[0]?.error as { code?: string }).code, 'ERR_TAKPROTO_TIME');
+    assert.equal((caught[0]?.error as { code?: string }).code, catchCode('ERR_TAKPROTO_TIME'));
     assert.equal(out.length, 0);
   });
 });
@@ -382,7 +386,7 @@ describe('tak-config and tak-receive against a server that offers protobuf', () 
 
   it('xml: never asks, events both ways stay XML, no msg.takproto', async () => {
     const { out } = await deploy('xml');
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     const arrived = waitFor<Arrival>(server, 'arrival', (a) => a.uid === 'from-flow');
     getNode('send').receive({ payload: model('from-flow') });
     assert.equal((await arrived).wire, 'xml');

@@ -27,6 +27,7 @@ import {
   stopRed,
   waitFor,
   waitForConnectionStatus,
+  isConnectedStatus,
 } from './helpers/red';
 import { CATCH_GETS_CODE } from './helpers/catch-code';
 
@@ -203,7 +204,7 @@ describe('one short form, one set of defaults, at every entry point', () => {
     const connected = waitFor<net.Socket>(peer, 'connection');
     await red.load([takConfig, takSend, cotBuild], flow(port));
     await connected;
-    await waitForConnectionStatus('cfg', (text) => text === 'tak-config.status.connected');
+    await waitForConnectionStatus('cfg', isConnectedStatus);
     built = collect(getNode('built'));
     caught = collect(getNode('caught'));
   });

@@ -111,3 +111,11 @@ export async function waitForConnectionStatus(
     });
   }
 }
+
+/**
+ * A tak-config's status says it is connected: plain, or with the wire format named once TAK Protocol was
+ * agreed (a tak-server offers it, so which one shows first depends on timing).
+ */
+export function isConnectedStatus(text: string): boolean {
+  return text === 'tak-config.status.connected' || text === 'tak-config.status.connectedWire';
+}
