@@ -18,6 +18,9 @@ import { TlsError } from '../src/tls/errors';
 import { REPO_ROOT } from './helpers/paths';
 import { KEY_PASSPHRASE, P12_PASSWORD, makePki, p12Encryption, type TestPki } from './helpers/tls-pki';
 
+/** Wrong passphrases tried on one key: about 8 of them pass the padding check. */
+const WRONG_PASSPHRASE_TRIES = 2000;
+
 function code(error: unknown): string | undefined {
   return error instanceof TlsError ? error.code : undefined;
 }
@@ -98,6 +101,26 @@ describe('loading TLS identities and truststores', () => {
       () => loadIdentity({ cert: pki.alpha.cert, key: pki.alphaEncryptedKey }),
       'ERR_TLS_BAD_PASSWORD',
       /give its passphrase/,
+    );
+  });
+
+  it('every wrong passphrase reads as one, also the few that decrypt to bytes OpenSSL cannot decode', () => {
+    // About one in 250 wrong passphrases gets past the padding check: enough tries to meet several.
+    const counts = new Map<string, number>();
+    for (let k = 0; k < WRONG_PASSPHRASE_TRIES; k++) {
+      try {
+        loadIdentity({ cert: pki.alpha.cert, key: pki.alphaEncryptedKey, password: `wrong-${k}` });
+        assert.fail(`wrong-${k} opened the key`);
+      } catch (error) {
+        assert.ok(error instanceof TlsError, String(error));
+        assert.equal(error.code, 'ERR_TLS_BAD_PASSWORD', `wrong-${k}: ${error.message}`);
+        const cause = String((error.cause as { code?: string } | undefined)?.code);
+        counts.set(cause, (counts.get(cause) ?? 0) + 1);
+      }
+    }
+    assert.ok(
+      (counts.get('ERR_OSSL_BAD_DECRYPT') ?? 0) > WRONG_PASSPHRASE_TRIES / 2,
+      JSON.stringify([...counts]),
     );
   });
 

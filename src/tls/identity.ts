@@ -73,6 +73,17 @@ function pemKey(text: string, password: string | undefined, what: string): KeyOb
         { cause: error },
       );
     }
+    if (encrypted) {
+      // About one wrong passphrase in 250 decrypts to bytes with valid padding, which OpenSSL then fails
+      // to decode ("unsupported"): still, by far most likely, the passphrase.
+      throw new TlsError(
+        TlsErrorCode.BAD_PASSWORD,
+        `the private key of the ${what} cannot be decrypted with the passphrase given: the passphrase is ` +
+          `wrong, or the key file is damaged (${messageOf(error)})`,
+        what,
+        { cause: error },
+      );
+    }
     throw new TlsError(
       TlsErrorCode.BAD_FILE,
       `the private key of the ${what} cannot be read (${messageOf(error)})`,
