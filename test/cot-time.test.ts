@@ -39,6 +39,44 @@ describe('parseTime reads what senders write', () => {
       assert.equal(parseTime(text), Date.parse(text), text);
     }
   });
+
+  it('agrees with Date.UTC across four-digit years, leap days and roll-overs (fast-check)', () => {
+    const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+    fc.assert(
+      fc.property(
+        fc.record({
+          // Date.UTC reads years below 100 as 19xx: from 100 on both mean the same year.
+          year: fc.integer({ min: 100, max: 9999 }),
+          month: fc.integer({ min: 1, max: 12 }),
+          day: fc.integer({ min: 1, max: 31 }),
+          hour: fc.integer({ min: 0, max: 23 }),
+          minute: fc.integer({ min: 0, max: 59 }),
+          second: fc.integer({ min: 0, max: 60 }),
+          ms: fc.integer({ min: 0, max: 999 }),
+        }),
+        ({ year, month, day, hour, minute, second, ms }) => {
+          const text =
+            `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T` +
+            `${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}.${pad(ms, 3)}`;
+          const expected = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+          assert.equal(parseTime(`${text}Z`), expected, `${text}Z`);
+          assert.equal(parseTime(`${text}+00:00`), expected, `${text}+00:00`);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    for (const [text, expected] of [
+      ['2000-02-29T00:00:00Z', Date.UTC(2000, 1, 29)],
+      ['2100-02-29T00:00:00Z', Date.UTC(2100, 2, 1)],
+      ['2024-02-31T00:00:00Z', Date.UTC(2024, 2, 2)],
+      ['2016-12-31T23:59:60Z', Date.UTC(2017, 0, 1)],
+      ['1969-12-31T23:59:59.999Z', -1],
+      // Date.parse reads an ISO year literally, as we do.
+      ['0050-06-01T00:00:00Z', Date.parse('0050-06-01T00:00:00Z')],
+    ] as const) {
+      assert.equal(parseTime(text), expected, text);
+    }
+  });
 });
 
 describe('checkTime accepts exactly what parseTime reads', () => {

@@ -26,7 +26,13 @@ function digitsAt(text: string, at: number, count: number): number {
 function parseUtcFast(text: string): number {
   const n = text.length;
   if (n < 20 || text.charCodeAt(n - 1) !== 90 /* Z */) return NaN;
-  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':')
+  if (
+    text.charCodeAt(4) !== 45 /* - */ ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 /* T */ ||
+    text.charCodeAt(13) !== 58 /* : */ ||
+    text.charCodeAt(16) !== 58
+  )
     return NaN;
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
@@ -36,13 +42,41 @@ function parseUtcFast(text: string): number {
   const second = digitsAt(text, 17, 2);
   let ms = 0;
   if (n > 20) {
-    if (text[19] !== '.' || n === 21) return NaN;
+    if (text.charCodeAt(19) !== 46 /* . */ || n === 21) return NaN;
     const fractionDigits = Math.min(n - 21, 3);
     ms = digitsAt(text, 20, fractionDigits) * (fractionDigits === 1 ? 100 : fractionDigits === 2 ? 10 : 1);
     if (n - 21 > 3 && Number.isNaN(digitsAt(text, 23, n - 24))) return NaN;
   }
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return NaN;
-  return Date.UTC(year, month - 1, day, hour, minute, second) + ms;
+  return utcMs(year, month, day, hour, minute, second) + ms;
+}
+
+const MS_PER_DAY = 86_400_000;
+/** Days in a 400-year Gregorian cycle. */
+const DAYS_PER_ERA = 146_097;
+/** Days from 0000-03-01 (where a year counted from March begins) to 1970-01-01. */
+const EPOCH_DAYS_FROM_MARCH_0 = 719_468;
+
+/**
+ * Date.UTC by arithmetic: it was most of the time spent reading a time (three per event). Years are
+ * counted from March so the leap day falls at the end; a day past the month's end rolls over as Date.UTC
+ * rolls it, and a four-digit year below 100 stays that year (Date.UTC would read 0050 as 1950).
+ */
+function utcMs(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const days = era * DAYS_PER_ERA + dayOfEra - EPOCH_DAYS_FROM_MARCH_0;
+  return days * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000;
 }
 
 /** Milliseconds since the epoch, or NaN when the text is not a CoT time. */
@@ -58,7 +92,7 @@ export function parseTime(text: string): number {
   const second = Number(m[6]);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return NaN;
   const fraction = m[7] ? Number(`0.${m[7]}`) : 0;
-  let ms = Date.UTC(Number(m[1]), month - 1, day, hour, minute, second) + Math.floor(fraction * 1000);
+  let ms = utcMs(Number(m[1]), month, day, hour, minute, second) + Math.floor(fraction * 1000);
   const zone = m[8];
   if (zone && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
