@@ -33,8 +33,21 @@ export function escapeText(value: string): string {
   return TEXT_NEEDS_ESCAPE.test(value) ? value.replace(TEXT_ESCAPES, escapeChar) : value;
 }
 
+/**
+ * Printable ASCII, tab, newline and carriage return only: what nearly every value is, and all of it legal
+ * in XML 1.0. A loop over a short string is several times quicker than a regex call on it.
+ */
+function isPlainXmlAscii(value: string): boolean {
+  for (let k = 0; k < value.length; k++) {
+    const c = value.charCodeAt(k);
+    if (c >= 0x20 ? c > 0x7e : c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+  }
+  return true;
+}
+
 /** Refuses a value XML 1.0 cannot carry, naming the field, instead of emitting a document no parser accepts. */
 export function assertXmlChars(value: string, field: string): void {
+  if (isPlainXmlAscii(value)) return;
   const bad = ILLEGAL_XML_CHAR.exec(value);
   if (bad) {
     const codePoint = (bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
