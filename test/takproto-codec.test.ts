@@ -17,6 +17,7 @@ import {
   encodeTakStreamFrame,
   frameMesh,
   frameStream,
+  MAX_TAKPROTO_TIME_MS,
   parseCot,
   readFrameLength,
   readStreamFrame,
@@ -108,6 +109,36 @@ describe('TAK Protocol golden vectors (../shared/fixtures/takproto)', { skip: ve
       assert.equal(frame.subarray(1, 1 + hex.length / 2).toString('hex'), hex, line);
       assert.deepEqual(readFrameLength(frame, 1, 1 << 20), { length, size: hex.length / 2 });
     }
+  });
+
+  it('a time at every varint width is written as protobuf writes it, and read back (and fast-check)', () => {
+    const reference = (value: number): string => {
+      const bytes: number[] = [];
+      let v = BigInt(value);
+      while (v > 0x7fn) {
+        bytes.push(Number(v & 0x7fn) | 0x80);
+        v >>= 7n;
+      }
+      bytes.push(Number(v));
+      return Buffer.from([0x18, ...bytes]).toString('hex'); // submissionTime is field 3, a varint
+    };
+    const check = (value: number): void => {
+      const bytes = encodeTakMessage(event(), { submissionTime: value });
+      const expected = reference(value);
+      assert.equal(
+        bytes.subarray(bytes.length - expected.length / 2).toString('hex'),
+        expected,
+        String(value),
+      );
+      assert.equal(decodeTakMessageParts(bytes).submissionTime, value);
+    };
+    for (let bits = 1; bits <= 47; bits++) {
+      for (const value of [2 ** bits - 1, 2 ** bits, 2 ** bits + 1]) {
+        if (value <= MAX_TAKPROTO_TIME_MS) check(value);
+      }
+    }
+    check(MAX_TAKPROTO_TIME_MS);
+    fc.assert(fc.property(fc.integer({ min: 1, max: MAX_TAKPROTO_TIME_MS }), check), { numRuns: 2000 });
   });
 });
 

@@ -4,7 +4,7 @@ import { EventReader } from '../cot/parse';
 import type { CotElement } from '../cot/model';
 import { serializeDetailContent } from '../cot/serialize';
 import { assertXmlChars } from '../cot/xml-text';
-import type { WireDetail, WireTrack } from './wire';
+import type { WireContact, WireDetail, WireGroup, WirePrecisionLocation, WireTakv, WireTrack } from './wire';
 
 /*
  * <detail> <-> TAK Protocol's Detail. The six typed fields hold their element only when it fits them
@@ -14,27 +14,80 @@ import type { WireDetail, WireTrack } from './wire';
  * in xmlDetail, in order.
  */
 
-type StringFields<K extends string> = Record<K, string>;
+/** An object that can be an element: not an array, not a scalar. */
+function elementOf(value: unknown): CotElement | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as CotElement)
+    : undefined;
+}
 
-/** The attributes of a flat element when they are all among `names` and non-empty strings. */
-function stringFields<K extends string>(value: unknown, names: readonly K[]): StringFields<K> | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const element = value as CotElement;
-  const out = {} as StringFields<K>;
-  let found = 0;
-  for (const name of names) {
-    const v = element[name];
-    if (v === undefined) out[name] = '';
-    else if (typeof v !== 'string' || v === '') return undefined;
-    else {
-      assertXmlChars(v, `detail.${name}`);
-      out[name] = v;
-      found++;
-    }
-  }
+/** How many attributes, text or children an element carries. */
+function definedCount(element: CotElement): number {
+  let count = 0;
+  for (const key in element) if (element[key] !== undefined) count++;
+  return count;
+}
+
+/**
+ * An attribute's value for a string field of a typed message: '' when absent, undefined when it cannot
+ * travel typed (proto3 cannot tell an empty string from an absent one, and only strings are text).
+ */
+function fieldText(value: unknown, field: string): string | undefined {
+  if (value === undefined) return '';
+  if (typeof value !== 'string' || value === '') return undefined;
+  assertXmlChars(value, field);
+  return value;
+}
+
+const present = (text: string): number => (text === '' ? 0 : 1);
+
+/*
+ * One function per typed element, each reading its attributes by name: a generic one reading names from
+ * a list was a third of the encode (keyed loads and stores on objects of every shape).
+ */
+
+function contactOf(value: unknown): WireContact | undefined {
+  const element = elementOf(value);
+  if (element === undefined) return undefined;
+  const endpoint = fieldText(element.endpoint, 'detail.contact.endpoint');
+  const callsign = fieldText(element.callsign, 'detail.contact.callsign');
+  if (endpoint === undefined || callsign === undefined) return undefined;
   // Any other attribute (or text, or a child) and the element cannot travel typed.
-  for (const key in element) if (element[key] !== undefined && --found < 0) return undefined;
-  return out;
+  return definedCount(element) === present(endpoint) + present(callsign) ? { endpoint, callsign } : undefined;
+}
+
+function groupOf(value: unknown): WireGroup | undefined {
+  const element = elementOf(value);
+  if (element === undefined) return undefined;
+  const name = fieldText(element.name, 'detail.__group.name');
+  const role = fieldText(element.role, 'detail.__group.role');
+  if (name === undefined || role === undefined) return undefined;
+  return definedCount(element) === present(name) + present(role) ? { name, role } : undefined;
+}
+
+function precisionOf(value: unknown): WirePrecisionLocation | undefined {
+  const element = elementOf(value);
+  if (element === undefined) return undefined;
+  const geopointsrc = fieldText(element.geopointsrc, 'detail.precisionlocation.geopointsrc');
+  const altsrc = fieldText(element.altsrc, 'detail.precisionlocation.altsrc');
+  if (geopointsrc === undefined || altsrc === undefined) return undefined;
+  return definedCount(element) === present(geopointsrc) + present(altsrc)
+    ? { geopointsrc, altsrc }
+    : undefined;
+}
+
+function takvOf(value: unknown): WireTakv | undefined {
+  const element = elementOf(value);
+  if (element === undefined) return undefined;
+  const device = fieldText(element.device, 'detail.takv.device');
+  const platform = fieldText(element.platform, 'detail.takv.platform');
+  const os = fieldText(element.os, 'detail.takv.os');
+  const version = fieldText(element.version, 'detail.takv.version');
+  if (device === undefined || platform === undefined || os === undefined || version === undefined) {
+    return undefined;
+  }
+  const count = present(device) + present(platform) + present(os) + present(version);
+  return definedCount(element) === count ? { device, platform, os, version } : undefined;
 }
 
 /** A number written the way the decoder writes it back: the model's text must be exactly that. */
@@ -121,7 +174,16 @@ function travelsTyped(name: string, wire: WireDetail): boolean {
 
 /** The Detail message for a model's detail. Throws when the detail has attributes of its own. */
 export function detailToWire(detail: CotElement): WireDetail {
-  const wire: WireDetail = { xmlDetail: '' };
+  // Every field present from the start: an object that gains and loses fields goes slow (dictionary mode).
+  const wire: WireDetail = {
+    xmlDetail: '',
+    contact: undefined,
+    group: undefined,
+    precisionLocation: undefined,
+    status: undefined,
+    takv: undefined,
+    track: undefined,
+  };
   for (const key in detail) {
     const value = detail[key];
     if (value === undefined || key === '_text') continue;
@@ -136,13 +198,13 @@ export function detailToWire(detail: CotElement): WireDetail {
     }
     switch (key) {
       case 'contact':
-        wire.contact = stringFields(value, CONTACT);
+        wire.contact = contactOf(value);
         break;
       case '__group':
-        wire.group = stringFields(value, GROUP);
+        wire.group = groupOf(value);
         break;
       case 'precisionlocation':
-        wire.precisionLocation = stringFields(value, PRECISION);
+        wire.precisionLocation = precisionOf(value);
         break;
       case 'status': {
         const battery = batteryOf(value);
@@ -152,7 +214,7 @@ export function detailToWire(detail: CotElement): WireDetail {
         break;
       }
       case 'takv':
-        wire.takv = stringFields(value, TAKV);
+        wire.takv = takvOf(value);
         break;
       case 'track':
         wire.track = trackOf(value);
@@ -160,17 +222,12 @@ export function detailToWire(detail: CotElement): WireDetail {
       default:
     }
   }
-  if (wire.contact === undefined) delete wire.contact;
-  if (wire.group === undefined) delete wire.group;
-  if (wire.precisionLocation === undefined) delete wire.precisionLocation;
-  if (wire.takv === undefined) delete wire.takv;
-  if (wire.track === undefined) delete wire.track;
   wire.xmlDetail = serializeDetailContent(detail, (name) => !travelsTyped(name, wire));
   return wire;
 }
 
 /** The non-empty fields of a typed message as attributes. */
-function attributes<K extends string>(fields: StringFields<K>, names: readonly K[]): CotElement {
+function attributes<K extends string>(fields: Record<K, string>, names: readonly K[]): CotElement {
   const element: CotElement = {};
   for (const name of names) if (fields[name] !== '') element[name] = fields[name];
   return element;

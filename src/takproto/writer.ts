@@ -35,13 +35,28 @@ function varintSize(value: number): number {
   return n;
 }
 
+/** 2^28: the low four varint bytes of a large number, taken with 32-bit operations. */
+const LOW_28_BITS = 0x10000000;
+
+/** A whole number from 0 to 2^53 - 1 (times in ms are near 2^41). */
 function varint(value: number): void {
   const buf = scratch;
-  while (value >= 0x80) {
-    buf[pos++] = (value % 128) | 0x80;
-    value = Math.floor(value / 128);
+  let p = pos;
+  if (value > 0x7fffffff) {
+    // Bit operations work on 32 bits: the low 28 first, four full bytes, then what is above them.
+    const low = value % LOW_28_BITS;
+    buf[p++] = (low & 0x7f) | 0x80;
+    buf[p++] = ((low >>> 7) & 0x7f) | 0x80;
+    buf[p++] = ((low >>> 14) & 0x7f) | 0x80;
+    buf[p++] = ((low >>> 21) & 0x7f) | 0x80;
+    value = (value - low) / LOW_28_BITS;
   }
-  buf[pos++] = value;
+  while (value > 0x7f) {
+    buf[p++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  buf[p++] = value;
+  pos = p;
 }
 
 /** A string field (tag below field 16), nothing when empty. */
