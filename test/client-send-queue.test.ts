@@ -152,6 +152,16 @@ describe('SendQueue: latest wins', () => {
     assert.equal(queue.bytes, Buffer.byteLength(up('a', 2).xml) + Buffer.byteLength(up('b', 1).xml));
   });
 
+  it('the replacing event brings its own frame, or none, never the older one', () => {
+    const queue = new SendQueue();
+    queue.push({ ...up('a', 1), frame: Buffer.from([0xbf, 1, 1]) }, C);
+    const second = queue.push({ ...up('a', 2), frame: Buffer.from([0xbf, 1, 2]) }, C);
+    assert.deepEqual([...(second.entry.frame ?? [])], [0xbf, 1, 2]);
+    const third = queue.push(up('a', 3), C);
+    assert.equal(third.entry.frame, undefined, 'no frame: the writer reads the XML of version 3');
+    assert.equal(version(third.entry), 3);
+  });
+
   it('without coalesce (the default) nothing is replaced', () => {
     const queue = new SendQueue();
     queue.push(up('a', 1));

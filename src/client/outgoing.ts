@@ -1,6 +1,6 @@
 import { toCotEvent } from '../cot/build';
 import { CotError, CotErrorCode } from '../cot/errors';
-import type { CotInput } from '../cot/model';
+import type { CotEvent, CotInput } from '../cot/model';
 import { quickCheckEvent } from '../cot/quick-check';
 import { serializeEvent } from '../cot/serialize';
 import { checkReceivedString } from '../cot/received-text';
@@ -21,7 +21,7 @@ let checker: StreamParser | undefined;
  * given; one spread over lines is written again on one line from its model, because several servers drop
  * multi-line events. A declaration in front is left out either way.
  */
-function fromString(text: string): OutgoingEvent {
+function fromString(text: string): BuiltOutgoingEvent {
   const trimmed = text.trim();
   // Most strings are one plain event: proven in one pass, sent as they are. Anything else is parsed in full.
   const quick = quickCheckEvent(trimmed);
@@ -35,7 +35,7 @@ function fromString(text: string): OutgoingEvent {
   const bytes = Buffer.from(trimmed, 'utf8');
   const items = [...parser.push(bytes), ...parser.end()];
   checker = parser;
-  let found: OutgoingEvent | undefined;
+  let found: BuiltOutgoingEvent | undefined;
   let events = 0;
   for (const item of items) {
     if (item.kind === 'error') {
@@ -57,7 +57,13 @@ function fromString(text: string): OutgoingEvent {
     }
     events += 1;
     const xml = LINE_BREAK.test(item.xml) ? serializeEvent(item.event) : item.xml;
-    found = { xml, uid: item.event.uid, type: item.event.type, ...coalescingFacts(item.event) };
+    found = {
+      xml,
+      uid: item.event.uid,
+      type: item.event.type,
+      ...coalescingFacts(item.event),
+      event: item.event,
+    };
   }
   if (events !== 1 || found === undefined) {
     throw new TakClientError(
@@ -74,11 +80,14 @@ function fromString(text: string): OutgoingEvent {
  * What send() puts on the queue: a model or short form is built as buildCot does (CotError on bad input);
  * a string must be exactly one event.
  */
-export function toOutgoing(input: string | CotInput, now: number = Date.now()): OutgoingEvent {
+export function toOutgoing(input: string | CotInput, now: number = Date.now()): BuiltOutgoingEvent {
   if (typeof input === 'string') return fromString(input);
   const event = toCotEvent(input, now);
-  return { xml: serializeEvent(event), uid: event.uid, type: event.type, ...coalescingFacts(event) };
+  return { xml: serializeEvent(event), uid: event.uid, type: event.type, ...coalescingFacts(event), event };
 }
+
+/** An outgoing event, and the model it was built from when there was one. */
+export type BuiltOutgoingEvent = OutgoingEvent & { readonly event?: CotEvent };
 
 export interface AuthOptions {
   username: string;

@@ -12,6 +12,11 @@ export interface OutgoingEvent {
   readonly dest?: string;
   /** For a `t-x-d-d`: the uids it removes; empty or absent when it names none (then it may remove any). */
   readonly deletes?: readonly string[] | undefined;
+  /**
+   * The same event as a TAK Protocol stream frame, when it was encoded as it was sent (the connection spoke
+   * protobuf then): written as it is on a protobuf connection, instead of reading the XML back.
+   */
+  readonly frame?: Buffer | undefined;
 }
 
 /** Where an entry is: waiting in line, held back by the minimum interval, written, or gone. */
@@ -20,6 +25,8 @@ export type QueuePlace = 'waiting' | 'pending' | 'held' | 'gone';
 export interface QueueEntry {
   /** The latest XML for this entry: a newer event of the same uid, type and dest replaces it while it waits. */
   xml: string;
+  /** The latest XML's event as a stream frame, when it was encoded at send (see OutgoingEvent.frame). */
+  frame: Buffer | undefined;
   readonly uid: string;
   readonly type: string;
   /** '' for everyone, else the canonical `<marti><dest>` (see OutgoingEvent.dest). */
@@ -189,12 +196,14 @@ export class SendQueue {
       if (older !== undefined && older.type === event.type) {
         this.totalBytes += bytes - older.bytes;
         older.xml = event.xml;
+        older.frame = event.frame;
         older.bytes = bytes;
         return { entry: older, coalesced: true, dropped: this.makeRoom(0, older) };
       }
     }
     const entry: QueueEntry = {
       xml: event.xml,
+      frame: event.frame,
       uid: event.uid,
       type: event.type,
       dest,

@@ -21,7 +21,7 @@ export type { SocketFactory, SocketTarget, TakClientOptions } from './options';
 export type { TakClientErrorInfo } from './errors';
 import { authPreamble, toOutgoing } from './outgoing';
 import { TokenBucket } from './rate-limiter';
-import { SendQueue } from './send-queue';
+import { SendQueue, type OutgoingEvent } from './send-queue';
 
 export type TakClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -87,8 +87,11 @@ export interface TakClientStateChange {
 
 export interface TakReceivedEvent {
   event: CotEvent;
-  /** The event's exact XML as received, for pass-through; built from the model when it came as protobuf. */
-  xml: string;
+  /**
+   * The event's exact XML as received, for pass-through; built from the model when it came as protobuf
+   * (on first read: a getter then).
+   */
+  readonly xml: string;
   /** The TAK Protocol frame as received, when the connection speaks protobuf. */
   takproto?: Buffer;
 }
@@ -175,6 +178,29 @@ interface Connection {
 }
 
 function noop(): void {}
+
+/**
+ * The event as a stream frame, or undefined when TAK Protocol cannot carry it: then the write reads the
+ * XML back, fails the same way, and counts and reports the drop in the one place that does.
+ */
+function encodedOrNot(event: CotEvent): Buffer | undefined {
+  try {
+    return encodeTakStreamFrame(event);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A protobuf event as received: its XML is built (once, by the stream item) only when something reads it. */
+function lazyXml(item: { event: CotEvent; readonly xml: string; takproto?: Buffer }): TakReceivedEvent {
+  return {
+    event: item.event,
+    takproto: item.takproto,
+    get xml(): string {
+      return item.xml;
+    },
+  };
+}
 
 /** What an HTTP answer starts with. */
 const HTTP_HEAD = 'HTTP/';
@@ -351,8 +377,13 @@ export class TakClient extends EventEmitter<TakClientEvents> {
         options.coalesce,
       );
     }
-    const event = toOutgoing(input);
-    this.checkSize(event.xml);
+    const built = toOutgoing(input);
+    this.checkSize(built.xml);
+    // On a protobuf connection the model is encoded now, while it is certainly the one sent (a flow may
+    // change its msg later): reading the queued XML back at write time cost more than building it.
+    const frame =
+      this.conn?.protocol === 'protobuf' && built.event !== undefined ? encodedOrNot(built.event) : undefined;
+    const event: OutgoingEvent = frame === undefined ? built : { ...built, frame };
     const coalesce =
       this.o.coalesce &&
       options.coalesce !== false &&
@@ -619,7 +650,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       const entry = this.queue.take(now);
       if (entry === undefined) break;
       const seq = entry.seq;
-      const data = conn.protocol === 'protobuf' ? this.toFrame(entry.xml) : entry.xml;
+      const data = conn.protocol === 'protobuf' ? (entry.frame ?? this.toFrame(entry.xml)) : entry.xml;
       if (data === undefined) continue;
       this.c.eventsSent += 1;
       this.c.bytesSent += typeof data === 'string' ? entry.bytes : data.length;
@@ -765,9 +796,9 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       if (!ending && conn !== this.conn) return; // a listener stopped or restarted the client
       const quiet = this.halted;
       if (item.kind === 'event') {
-        const { event, xml } = item;
+        const { event } = item;
         const received: TakReceivedEvent =
-          item.takproto === undefined ? { event, xml } : { event, xml, takproto: item.takproto };
+          item.takproto === undefined ? { event, xml: item.xml } : lazyXml(item);
         if (isControlType(event.type)) {
           this.c.controlReceived += 1;
           if (!ending) this.negotiate(conn, event);
