@@ -1,4 +1,4 @@
-import type { CotEvent } from '../cot/model';
+import type { CotEvent, CotInput } from '../cot/model';
 import type { StreamError } from '../stream/errors';
 import { MeshClient, type MeshClientOptions, type MeshInfo } from '../client/mesh-client';
 import { MeshError, MeshErrorCode } from '../client/mesh-errors';
@@ -219,7 +219,7 @@ export class SharedConnection {
   }
 
   /** `to`: a contact heard on the mesh (uid or callsign), reached over TCP; only for protocol mesh. */
-  send(input: string | CotEvent, to?: string): 'sent' | 'queued' {
+  send(input: string | CotInput, to?: string): 'sent' | 'queued' {
     if (!this.client) this.start();
     const client = this.client as Client;
     if (client instanceof MeshClient) return client.send(input, to === undefined ? {} : { to });

@@ -1,4 +1,5 @@
 import type { NodeAPI, NodeDef, Node, NodeMessage, SendFunction, DoneFunction } from './red';
+import type { CotInput } from '../cot/model';
 import { toWireXml } from './to-xml';
 import { useConnection } from './use-connection';
 import { checkRuntime } from './runtime-check';
@@ -7,6 +8,10 @@ interface TakSendDef extends NodeDef {
   server?: string;
   /** 1 = hand each msg on after it was sent or queued. */
   outputs?: number | string;
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 }
 
 export = function register(RED: NodeAPI): void {
@@ -20,9 +25,11 @@ export = function register(RED: NodeAPI): void {
         done(new Error(RED._('tak-config.errors.noConnection')));
         return;
       }
-      let xml: string;
+      let input: string | CotInput;
       try {
-        xml = toWireXml(msg.payload);
+        // A model or short form goes to the connection as it is: it builds what its wire needs (the XML,
+        // or a TAK Protocol frame from the model without reading XML back). Text is checked here.
+        input = isPlainObject(msg.payload) ? (msg.payload as CotInput) : toWireXml(msg.payload);
       } catch (error) {
         done(error instanceof Error ? error : new Error(String(error)));
         return;
@@ -31,7 +38,7 @@ export = function register(RED: NodeAPI): void {
       try {
         // msg.to means a mesh contact only on a mesh: other flows may carry msg.to for their own reasons.
         const to = connection.isMesh && typeof msg.to === 'string' && msg.to !== '' ? msg.to : undefined;
-        outcome = connection.send(xml, to);
+        outcome = connection.send(input, to);
       } catch (error) {
         // Too big for the connection, or the client is stopping: to Catch, with its code.
         done(error instanceof Error ? error : new Error(String(error)));
