@@ -331,7 +331,11 @@ describe('tak-config and tak-receive against a server that offers protobuf', () 
     await server.close();
   });
 
-  async function deploy(takProtocol: string, answers = true, cfg: Msg = {}): Promise<{ out: Msg[] }> {
+  async function deploy(
+    takProtocol: string,
+    answers = true,
+    cfg: Msg = {},
+  ): Promise<{ out: Msg[]; out2: Msg[] }> {
     server = new NegotiatingServer(model('srv-welcome'), answers);
     const port = await server.listen();
     const red = await startRed();
@@ -350,11 +354,21 @@ describe('tak-config and tak-receive against a server that offers protobuf', () 
           ...cfg,
         },
         { id: 'send', type: 'tak-send', z: 'tab', x: 100, y: 100, server: 'cfg', wires: [] },
-        { id: 'recv', type: 'tak-receive', z: 'tab', x: 100, y: 200, server: 'cfg', wires: [['out']] },
+        // Two wires: the runtime hands the second one a clone of the msg.
+        {
+          id: 'recv',
+          type: 'tak-receive',
+          z: 'tab',
+          x: 100,
+          y: 200,
+          server: 'cfg',
+          wires: [['out', 'out2']],
+        },
         { id: 'out', type: 'helper', z: 'tab', x: 300, y: 200, wires: [] },
+        { id: 'out2', type: 'helper', z: 'tab', x: 300, y: 300, wires: [] },
       ],
     );
-    return { out: collect(getNode('out')) };
+    return { out: collect(getNode('out')), out2: collect(getNode('out2')) };
   }
 
   it('negotiate: switches to protobuf, the status says so, msg.takproto holds the frame and msg.cot the XML', async () => {
@@ -370,6 +384,29 @@ describe('tak-config and tak-receive against a server that offers protobuf', () 
     getNode('send').receive({ payload: model('from-flow') });
     assert.equal((await arrived).wire, 'protobuf', 'what the flow sends goes as protobuf');
     assert.ok(logged().includes('tak-config.log.protobuf'), 'the switch is logged');
+  });
+
+  it('negotiated protobuf: msg.cot, built when first read, is a plain property to the runtime and the flow', async () => {
+    // The server's welcome event comes as protobuf, right after its answer.
+    const { out, out2 } = await deploy('negotiate');
+    await eventually(() => out.length === 1 && out2.length === 1, 'the event on both wires');
+    assert.ok(Buffer.isBuffer(out[0]?.takproto), 'it came as protobuf');
+    const [first, clone] = [out[0] as Msg, out2[0] as Msg];
+    assert.notEqual(first, clone, 'the second wire got a copy');
+    for (const msg of [first, clone]) {
+      assert.ok(Object.keys(msg).includes('cot'), 'listed with the other properties');
+      assert.deepEqual(parseCot(msg.cot as string), msg.payload, 'the XML of the same event');
+      assert.equal(
+        (JSON.parse(JSON.stringify(msg)) as Msg).cot,
+        msg.cot,
+        'in JSON, as the debug sidebar shows it',
+      );
+    }
+    first.cot = 'changed by a flow';
+    assert.equal(first.cot, 'changed by a flow');
+    delete first.cot;
+    assert.equal(first.cot, undefined);
+    assert.equal(typeof clone.cot, 'string', 'the copy keeps its own');
   });
 
   it('negotiate with a server that never answers: a warning after the timeout, XML from then on', async () => {
