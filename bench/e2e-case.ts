@@ -4,6 +4,10 @@
  * Two tak-configs (two sockets) so the relay can hand one connection's bytes to the other, as a server
  * routes one client's events to another. The relay copies bytes without parsing them, so the figure is
  * the cost of our nodes and core on both ends: build, queue, write, frame, parse, emit.
+ *
+ * The same runs again with both tak-configs on TAK Protocol v1 from the first byte (what a TAK Server
+ * `prototls` input or an agreed negotiation gives), alternating with the XML runs so both see the same
+ * machine: the protobuf row is judged against the XML row of this run.
  */
 import net from 'node:net';
 import type { BenchContext, Row } from './harness';
@@ -18,6 +22,12 @@ const BATCH = 200;
 const RUN_TIMEOUT_MS = 60_000;
 const RUNS = 3;
 const TARGET_EVENTS_PER_SECOND = 10_000;
+/** TAK Protocol's end-to-end rate over XML's in the same run. */
+const TARGET_PROTOBUF_RATIO = 1.5;
+
+type WireFormat = 'xml' | 'protobuf';
+const XML_VARIANT = `tak-send -> relay -> tak-receive, ${EVENT_COUNT} events`;
+const PROTOBUF_VARIANT = `the same with TAK Protocol v1 on both connections`;
 
 interface RunResult {
   eventsPerSecond: number;
@@ -46,12 +56,13 @@ function relay(): Promise<{ server: net.Server; port: number }> {
   });
 }
 
-function flow(port: number): Array<Record<string, unknown>> {
+function flow(port: number, wire: WireFormat): Array<Record<string, unknown>> {
   const config = (id: string, uid: string) => ({
     id,
     type: 'tak-config',
     host: '127.0.0.1',
     port,
+    takProtocol: wire,
     uid,
     callsign: uid,
     identityGap: 0,
@@ -99,11 +110,11 @@ function heapMb(): number {
 /** Where the function node in the flow delivers each msg. */
 let deliver: (msg: { payload: { uid: string } }) => void = () => undefined;
 
-async function oneRun(red: EmbeddedRed): Promise<RunResult> {
+async function oneRun(red: EmbeddedRed, wire: WireFormat): Promise<RunResult> {
   const { server, port } = await relay();
   let connections = 0;
   server.on('connection', () => connections++);
-  await red.deploy(flow(port));
+  await red.deploy(flow(port, wire));
   const send = red.nodes.getNode('send');
   if (!send) throw new Error('the bench flow did not start');
   // The sender's connection starts on the first send; both must be up before timing starts.
@@ -178,43 +189,72 @@ async function oneRun(red: EmbeddedRed): Promise<RunResult> {
   };
 }
 
+function medianRun(results: RunResult[]): RunResult {
+  return [...results].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[
+    Math.floor(results.length / 2)
+  ] as RunResult;
+}
+
+function describe(results: RunResult[]): {
+  median: RunResult;
+  lost: number;
+  duplicates: number;
+  note: string;
+} {
+  const median = medianRun(results);
+  const lost = results.reduce((sum, r) => sum + (EVENT_COUNT - r.received), 0);
+  const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
+  const note =
+    `p50 ${median.p50Ms.toFixed(1)} ms, p99 ${median.p99Ms.toFixed(1)} ms latency; lost ${lost}, duplicates ${duplicates}; ` +
+    `heap growth over a run ${median.heapGrowthMb.toFixed(1)} MB`;
+  return { median, lost, duplicates, note };
+}
+
 export async function runE2eCase(context: BenchContext): Promise<Row[]> {
   const red = await startEmbeddedRed({
     globals: { sink: (msg: { payload: { uid: string } }) => deliver(msg) },
   });
-  const results: RunResult[] = [];
+  const results: Record<WireFormat, RunResult[]> = { xml: [], protobuf: [] };
   try {
     for (let run = 0; run < RUNS; run++) {
-      const result = await oneRun(red);
-      context.log(
-        `e2e run ${run + 1}: ${Math.round(result.eventsPerSecond)} events/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, heap ${result.heapGrowthMb.toFixed(1)} MB`,
-      );
-      results.push(result);
+      for (const wire of ['xml', 'protobuf'] as const) {
+        const result = await oneRun(red, wire);
+        context.log(
+          `e2e ${wire} run ${run + 1}: ${Math.round(result.eventsPerSecond)} events/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, heap ${result.heapGrowthMb.toFixed(1)} MB`,
+        );
+        results[wire].push(result);
+      }
     }
   } finally {
     await red.stop();
   }
-  const median = [...results].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[
-    Math.floor(results.length / 2)
-  ] as RunResult;
-  const lost = results.reduce((sum, r) => sum + (EVENT_COUNT - r.received), 0);
-  const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
+  const xml = describe(results.xml);
+  const protobuf = describe(results.protobuf);
   return [
     {
       case: CASE,
-      variant: `tak-send -> relay -> tak-receive, ${EVENT_COUNT} events`,
-      opsPerSec: median.eventsPerSecond,
+      variant: XML_VARIANT,
+      opsPerSec: xml.median.eventsPerSecond,
+      reference: XML_VARIANT,
       checks: [
         {
           what: `>= ${TARGET_EVENTS_PER_SECOND} events/s (median of ${RUNS} runs)`,
-          pass: median.eventsPerSecond >= TARGET_EVENTS_PER_SECOND,
+          pass: xml.median.eventsPerSecond >= TARGET_EVENTS_PER_SECOND,
         },
-        { what: 'no event lost', pass: lost === 0 },
+        { what: 'no event lost', pass: xml.lost === 0 },
       ],
+      note: `target >= ${TARGET_EVENTS_PER_SECOND} events/s with no loss (median of ${RUNS} runs); ${xml.note}`,
+    },
+    {
+      case: CASE,
+      variant: PROTOBUF_VARIANT,
+      opsPerSec: protobuf.median.eventsPerSecond,
+      reference: XML_VARIANT,
+      targets: [{ against: XML_VARIANT, min: TARGET_PROTOBUF_RATIO }],
+      checks: [{ what: 'no event lost', pass: protobuf.lost === 0 }],
       note:
-        `target >= ${TARGET_EVENTS_PER_SECOND} events/s with no loss (median of ${RUNS} runs); ` +
-        `p50 ${median.p50Ms.toFixed(1)} ms, p99 ${median.p99Ms.toFixed(1)} ms latency; lost ${lost}, duplicates ${duplicates}; ` +
-        `heap growth over a run ${median.heapGrowthMb.toFixed(1)} MB`,
+        `target >= ${TARGET_PROTOBUF_RATIO}x the XML row's rate, runs alternating with it, no loss; ` +
+        protobuf.note,
     },
   ];
 }
