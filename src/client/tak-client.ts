@@ -651,6 +651,9 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       if (entry === undefined) break;
       const seq = entry.seq;
       const data = conn.protocol === 'protobuf' ? (entry.frame ?? this.toFrame(entry.xml)) : entry.xml;
+      // A written entry may be held until the server confirms it; a frame kept that long keeps its whole
+      // buffer pool slab alive. The rare resend reads the XML back instead.
+      entry.frame = undefined;
       if (data === undefined) continue;
       this.c.eventsSent += 1;
       this.c.bytesSent += typeof data === 'string' ? entry.bytes : data.length;
