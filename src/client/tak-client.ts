@@ -651,8 +651,8 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       if (entry === undefined) break;
       const seq = entry.seq;
       const data = conn.protocol === 'protobuf' ? (entry.frame ?? this.toFrame(entry.xml)) : entry.xml;
-      // A written entry may be held until the server confirms it; a frame kept that long keeps its whole
-      // buffer pool slab alive. The rare resend reads the XML back instead.
+      // A written entry may be held until the server confirms it; its frame is not needed again (the rare
+      // resend reads the XML back), so the entry does not keep it.
       entry.frame = undefined;
       if (data === undefined) continue;
       this.c.eventsSent += 1;
