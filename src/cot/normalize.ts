@@ -14,6 +14,7 @@ import type {
   CotEvent,
   CotEventInput,
   CotInput,
+  CotPoint,
   CotShortInput,
   TimeInput,
 } from './model';
@@ -248,8 +249,37 @@ function eventHead(
   return event;
 }
 
+/** How errors name the point's fields: inside `point` in the model, at the top in the short form. */
+interface PointFieldNames {
+  lat: string;
+  lon: string;
+  hae: string;
+  ce: string;
+  le: string;
+}
+const CANONICAL_POINT_FIELDS: PointFieldNames = {
+  lat: 'point.lat',
+  lon: 'point.lon',
+  hae: 'point.hae',
+  ce: 'point.ce',
+  le: 'point.le',
+};
+const SHORT_POINT_FIELDS: PointFieldNames = { lat: 'lat', lon: 'lon', hae: 'hae', ce: 'ce', le: 'le' };
+
+function readPoint(
+  source: { lat?: unknown; lon?: unknown; hae?: unknown; ce?: unknown; le?: unknown },
+  names: PointFieldNames,
+): CotPoint {
+  return {
+    lat: readCoordinate(source.lat, names.lat, 'lat'),
+    lon: readCoordinate(source.lon, names.lon, 'lon'),
+    hae: metres(source.hae, names.hae),
+    ce: metres(source.ce, names.ce),
+    le: metres(source.le, names.le),
+  };
+}
+
 function fromCanonical(input: CotEventInput, now: number): CotEvent {
-  const point = input.point as Record<string, unknown>;
   const event = eventHead(
     readAttribute(input.version, 'version') ?? COT_VERSION,
     resolveUid(input.uid, input.uidKey, callsignOf(undefined, input.detail)),
@@ -258,13 +288,7 @@ function fromCanonical(input: CotEventInput, now: number): CotEvent {
     resolveTimes(input.time, input.start, input.stale, now),
     input,
   ) as CotEvent;
-  event.point = {
-    lat: readCoordinate(point.lat, 'point.lat', 'lat'),
-    lon: readCoordinate(point.lon, 'point.lon', 'lon'),
-    hae: metres(point.hae, 'point.hae'),
-    ce: metres(point.ce, 'point.ce'),
-    le: metres(point.le, 'point.le'),
-  };
+  event.point = readPoint(input.point as Record<string, unknown>, CANONICAL_POINT_FIELDS);
   if (input.detail !== undefined && input.detail !== null) event.detail = copyDetail(input.detail);
   return event;
 }
@@ -319,13 +343,7 @@ function fromShort(input: CotShortInput, now: number): CotEvent {
     resolveTimes(input.time, input.start, input.stale, now),
     input,
   ) as CotEvent;
-  event.point = {
-    lat: readCoordinate(input.lat, 'lat', 'lat'),
-    lon: readCoordinate(input.lon, 'lon', 'lon'),
-    hae: metres(input.hae, 'hae'),
-    ce: metres(input.ce, 'ce'),
-    le: metres(input.le, 'le'),
-  };
+  event.point = readPoint(input, SHORT_POINT_FIELDS);
   if (Object.keys(detail).length > 0 || input.detail !== undefined) event.detail = detail;
   return event;
 }

@@ -1,6 +1,6 @@
 import type { NodeAPI, NodeDef, Node, NodeMessage, SendFunction, DoneFunction } from './red';
 import type { CotInput } from '../cot/model';
-import { toWireXml } from './to-xml';
+import { toWireInput } from './to-xml';
 import { useConnection } from './use-connection';
 import { checkRuntime } from './runtime-check';
 
@@ -8,10 +8,6 @@ interface TakSendDef extends NodeDef {
   server?: string;
   /** 1 = hand each msg on after it was sent or queued. */
   outputs?: number | string;
-}
-
-function isPlainObject(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
 }
 
 export = function register(RED: NodeAPI): void {
@@ -27,9 +23,7 @@ export = function register(RED: NodeAPI): void {
       }
       let input: string | CotInput;
       try {
-        // A model or short form goes to the connection as it is: it builds what its wire needs (the XML,
-        // or a TAK Protocol frame from the model without reading XML back). Text is checked here.
-        input = isPlainObject(msg.payload) ? (msg.payload as CotInput) : toWireXml(msg.payload);
+        input = toWireInput(msg.payload);
       } catch (error) {
         done(error instanceof Error ? error : new Error(String(error)));
         return;

@@ -7,6 +7,22 @@ import { checkReceivedBytes } from '../cot/received-text';
 
 const SINGLE_EVENT_LINE = /^<event[\s>][^\r\n]*<\/event>$|^<event[\s][^\r\n]*\/>$/;
 
+/** A payload that is a model or short form (an object, not an array or a Buffer) rather than text. */
+function isModelPayload(payload: unknown): payload is CotInput {
+  return (
+    typeof payload === 'object' && payload !== null && !Array.isArray(payload) && !Buffer.isBuffer(payload)
+  );
+}
+
+/**
+ * What a sending node hands its connection: a model or short form as it is (the connection builds what its
+ * wire needs: the XML, or a TAK Protocol frame from the model without reading XML back), text as
+ * {@link toWireXml} checks it.
+ */
+export function toWireInput(payload: unknown, now: number = Date.now()): string | CotInput {
+  return isModelPayload(payload) ? payload : toWireXml(payload, now);
+}
+
 /**
  * One event as the single line of XML every TAK server accepts, from what a flow hands over: CoT XML
  * (a string or Buffer, validated; re-written when it is pretty-printed or has a declaration), the
@@ -26,9 +42,7 @@ export function toWireXml(payload: unknown, now: number = Date.now()): string {
     const event = parseCot(text); // refuses anything that is not one valid event
     return SINGLE_EVENT_LINE.test(text) ? text : buildCot(event, now);
   }
-  if (typeof payload === 'object' && payload !== null && !Array.isArray(payload)) {
-    return buildCot(payload as CotInput, now);
-  }
+  if (isModelPayload(payload)) return buildCot(payload, now);
   throw new CotError(
     CotErrorCode.INPUT,
     `msg.payload is ${describeValue(payload)}; give CoT XML, a CoT model or an object with lat and lon`,
