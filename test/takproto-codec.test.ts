@@ -25,6 +25,8 @@ import {
   type CotElement,
   type CotEvent,
 } from '../src/index';
+import { serializeDetailContent } from '../src/cot/serialize';
+import { parseTime } from '../src/cot/time';
 import { readTakMessage, type WireTakMessage } from '../src/takproto/wire';
 import { REPO_ROOT, SHARED_FIXTURES, sharedFixtures } from './helpers/paths';
 import { asTakProtoCarries, asTypedNumbers, hexBytes } from './helpers/takproto';
@@ -792,6 +794,209 @@ describe('property: random models', () => {
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+});
+
+// ------------------------------------------------------------------ the writer's own paths
+
+/** The detail children that went typed, by their element name, as the message says. */
+function typedNames(wire: WireTakMessage): Set<string> {
+  const d = wire.cotEvent?.detail;
+  const names = new Set<string>();
+  if (d?.contact) names.add('contact');
+  if (d?.group) names.add('__group');
+  if (d?.precisionLocation) names.add('precisionlocation');
+  if (d?.status) names.add('status');
+  if (d?.takv) names.add('takv');
+  if (d?.track) names.add('track');
+  return names;
+}
+
+/** A model's own values, not only text: numbers and booleans are written by the encoder too. */
+const modelValue = fc.oneof(
+  xmlString,
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.integer({ min: -5, max: 5 }),
+  fc.boolean(),
+);
+/** Names the lean serializer writes itself, and others it hands to xmlbuilder2. */
+const leanName = fc.constantFrom('uid', 'remarks', 'link', 'usericon', 'color', 'archive', '_flow-tags_');
+const flatElement = fc
+  .record({
+    attributes: fc.dictionary(attributeName, modelValue, { maxKeys: 4 }),
+    text: fc.option(xmlString, { nil: undefined }),
+  })
+  .map(({ attributes, text }) => {
+    const element: CotElement = { ...attributes };
+    if (text !== undefined) element._text = text;
+    return element;
+  });
+const mixedDetail = fc
+  .array(
+    fc.tuple(
+      fc.oneof(leanName, xmlName),
+      fc.oneof(flatElement, fc.array(flatElement, { minLength: 2, maxLength: 3 }), elementArb(2)),
+    ),
+    { maxLength: 6 },
+  )
+  .chain((children) =>
+    fc.option(xmlString, { nil: undefined }).map((text) => {
+      const detail: CotElement = {};
+      for (const [name, child] of children) detail[name] = child;
+      if (text !== undefined) detail._text = text;
+      return detail;
+    }),
+  );
+
+describe('the writer', () => {
+  it('writes xmlDetail as the very text serializeDetailContent makes', () => {
+    fc.assert(
+      fc.property(mixedDetail, (detail) => {
+        const wire = readTakMessage(encodeTakMessage(event(detail)));
+        const typed = typedNames(wire);
+        assert.equal(
+          wire.cotEvent?.detail?.xmlDetail ?? '',
+          serializeDetailContent(detail, (name) => !typed.has(name)),
+        );
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('refuses what serializeDetailContent refuses, with the same code and field', () => {
+    const hostileValue = fc.oneof(
+      modelValue,
+      fc.constantFrom('a\u0000b', 'x\uFFFE', '\uD800', 'ok\u001Bno', NaN, Infinity, -Infinity),
+    );
+    const hostileName = fc.oneof(leanName, fc.constantFrom('1abc', 'a b', '-x', ':a', 'é'));
+    const hostileElement = fc
+      .record({
+        attributes: fc.dictionary(fc.oneof(attributeName, hostileName), hostileValue, { maxKeys: 3 }),
+        text: fc.option(fc.oneof(xmlString, fc.constantFrom('\u0001', '\uDFFF')), { nil: undefined }),
+      })
+      .map(({ attributes, text }) => {
+        const element: CotElement = { ...attributes };
+        if (text !== undefined) element._text = text;
+        return element;
+      });
+    const untyped = fc.oneof(leanName, hostileName);
+    fc.assert(
+      fc.property(fc.dictionary(untyped, hostileElement, { minKeys: 1, maxKeys: 3 }), (detail) => {
+        let expected: unknown;
+        try {
+          serializeDetailContent(detail, () => true);
+        } catch (error) {
+          expected = error;
+        }
+        try {
+          encodeTakMessage(event(detail));
+          assert.equal(expected, undefined, 'serializeDetailContent refused it; so must the encoder');
+        } catch (error) {
+          assert.ok(expected instanceof CotError, `only serializeDetailContent's refusals: ${String(error)}`);
+          assert.ok(error instanceof CotError, String(error));
+          assert.equal(error.code, expected.code);
+          assert.equal(error.field, expected.field);
+        }
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('writes every embedded length at its shortest, whatever the body (as protobufjs does)', () => {
+    const sizes = [0, 1, 20, 100, 127, 128, 200, 16_383, 16_384, 70_000, 2_100_000];
+    for (const size of sizes) {
+      for (const model of [
+        event(size === 0 ? undefined : { remarks: { _text: 'r'.repeat(size) } }),
+        event({ contact: { callsign: 'c'.repeat(size + 1) } }),
+      ]) {
+        const ours = Buffer.from(encodeTakMessage(model));
+        const reference = Buffer.from(
+          TakMessageType.encode(TakMessageType.fromObject(reflectionRead(ours))).finish(),
+        );
+        assert.ok(ours.equals(reference), `body of about ${size} bytes`);
+        assert.deepEqual(decodeTakMessage(ours), asTakProtoCarries(model));
+      }
+    }
+  });
+
+  it('hands out frames that stay whole as more are written, across slabs and after a refusal', () => {
+    const models: CotEvent[] = [];
+    for (let i = 0; i < 400; i++) {
+      // Mostly SA-sized, now and then one larger than a slab, once one far larger.
+      const size = i === 200 ? 300_000 : i % 37 === 0 ? 9_000 + i : 10 + (i % 50);
+      models.push({ ...event({ remarks: { _text: `${i}:`.padEnd(size, 'x') } }), uid: `u-${i}` });
+    }
+    const frames: Buffer[] = [];
+    for (const [i, model] of models.entries()) {
+      frames.push(encodeTakStreamFrame(model));
+      // A refusal half way through writing a detail leaves nothing behind.
+      if (i % 10 === 0) {
+        throwsCode(
+          () => encodeTakStreamFrame(event({ remarks: { _text: 'x'.repeat(i) }, link: { a: '\u0000' } })),
+          CotErrorCode.XML_CHAR,
+        );
+      }
+    }
+    for (const [i, frame] of frames.entries()) {
+      assert.equal(decodeTakFrame(frame).uid, `u-${i}`);
+      assert.deepEqual(decodeTakFrame(frame), asTakProtoCarries(models[i] as CotEvent));
+    }
+  });
+});
+
+describe('times read while the model is made', () => {
+  it('are the times the XML of the same input says, in every form a flow gives them', () => {
+    const ms = fc.integer({ min: 0, max: 253402300799999 });
+    const timeInput = fc.oneof(
+      ms.map((n) => new Date(n).toISOString()),
+      ms.map((n) => new Date(n)),
+      ms,
+      // An offset and more fraction digits than a millisecond.
+      fc
+        .tuple(
+          ms.filter((n) => n > 86_400_000 && n < 253402214400000),
+          fc.constantFrom('+02:00', '-0530'),
+        )
+        .map(([n, zone]) => new Date(n).toISOString().replace('Z', `123${zone}`)),
+    );
+    const staleInput = fc.oneof(timeInput, fc.integer({ min: 1, max: 86_400 }));
+    const now = 1_780_000_000_000;
+    fc.assert(
+      fc.property(
+        fc.option(timeInput, { nil: undefined }),
+        fc.option(timeInput, { nil: undefined }),
+        fc.option(staleInput, { nil: undefined }),
+        fc.boolean(),
+        (time, start, stale, sameStart) => {
+          const input = { lat: 1, lon: 2, uid: 'x', time, start: sameStart ? time : start, stale };
+          let viaXml: CotEvent;
+          try {
+            viaXml = parseCot(buildCot(input, now));
+          } catch {
+            return; // stale before start: refused either way (checked below)
+          }
+          const viaProto = decodeTakMessage(encodeTakMessage(input, { now }));
+          // The same instants (an XML time keeps the offset it was given in; TAK Protocol carries ms).
+          for (const field of ['time', 'start', 'stale'] as const) {
+            assert.equal(parseTime(viaProto[field]), parseTime(viaXml[field]), field);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('still refuse stale before start in the short form', () => {
+    throwsCode(
+      () =>
+        encodeTakMessage({
+          lat: 1,
+          lon: 2,
+          time: '2026-01-01T00:00:10Z',
+          stale: '2026-01-01T00:00:09Z',
+        }),
+      CotErrorCode.STALE_BEFORE_START,
     );
   });
 });

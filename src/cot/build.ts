@@ -1,12 +1,20 @@
 import type { CotEvent, CotInput } from './model';
 import { isCanonical, normalizeInput } from './normalize';
 import { serializeEvent, serializeEventWithBuilder } from './serialize';
+import type { EventTimes } from './time';
 import { validateEvent } from './validate';
 
-/** The model buildCot would write for this input: defaults filled, everything validated. */
-export function toCotEvent(input: CotInput, now: number = Date.now()): CotEvent {
-  const event = normalizeInput(input, now);
-  validateEvent(event, { staleOrder: !isCanonical(input) });
+/**
+ * The model buildCot would write for this input: defaults filled, everything validated. Its times in ms
+ * go into `times` for a caller that writes them as numbers.
+ */
+export function toCotEvent(
+  input: CotInput,
+  now: number = Date.now(),
+  times: EventTimes = { time: 0, start: 0, stale: 0 },
+): CotEvent {
+  const event = normalizeInput(input, now, times);
+  validateEvent(event, { staleOrder: !isCanonical(input), times });
   return event;
 }
 

@@ -18,7 +18,7 @@ import type {
   CotShortInput,
   TimeInput,
 } from './model';
-import { toStaleString, toTimeString } from './time';
+import { parseTime, requireTime, toStaleString, toTimeString, type EventTimes } from './time';
 import { randomUid, stableUid } from './uid';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -205,17 +205,46 @@ interface Times {
   stale: string;
 }
 
+/** A time as given, its ms into `out[key]`: a string is read once here and never again for this event. */
+function readTime(input: TimeInput, field: 'time' | 'start', out: EventTimes): string {
+  if (typeof input === 'string') {
+    out[field] = requireTime(input, field);
+    return input;
+  }
+  const text = toTimeString(input, field);
+  out[field] = parseTime(text);
+  return text;
+}
+
 function resolveTimes(
   time: TimeInput | undefined,
   start: TimeInput | undefined,
   stale: TimeInput | undefined,
   now: number,
+  out: EventTimes,
 ): Times {
-  const timeText = absent(time) ? new Date(now).toISOString() : toTimeString(time, 'time');
-  const startText = absent(start) ? timeText : toTimeString(start, 'start');
-  const staleText = absent(stale)
-    ? new Date(now + DEFAULT_STALE_SECONDS * 1000).toISOString()
-    : toStaleString(stale, now);
+  let timeText: string;
+  if (absent(time)) {
+    const at = new Date(now);
+    timeText = at.toISOString();
+    out.time = at.getTime();
+  } else timeText = readTime(time, 'time', out);
+  let startText = timeText;
+  // Most senders give start as the same text as time.
+  if (!absent(start) && start !== time) startText = readTime(start, 'start', out);
+  else out.start = out.time;
+  let staleText: string;
+  if (absent(stale)) {
+    const at = new Date(now + DEFAULT_STALE_SECONDS * 1000);
+    staleText = at.toISOString();
+    out.stale = at.getTime();
+  } else if (typeof stale === 'string') {
+    out.stale = requireTime(stale, 'stale');
+    staleText = stale;
+  } else {
+    staleText = toStaleString(stale, now);
+    out.stale = parseTime(staleText);
+  }
   return { time: timeText, start: startText, stale: staleText };
 }
 
@@ -279,13 +308,13 @@ function readPoint(
   };
 }
 
-function fromCanonical(input: CotEventInput, now: number): CotEvent {
+function fromCanonical(input: CotEventInput, now: number, times: EventTimes): CotEvent {
   const event = eventHead(
     readAttribute(input.version, 'version') ?? COT_VERSION,
     resolveUid(input.uid, input.uidKey, callsignOf(undefined, input.detail)),
     resolveType(input.type),
     readOptionalString(input.how, 'how') ?? DEFAULT_HOW,
-    resolveTimes(input.time, input.start, input.stale, now),
+    resolveTimes(input.time, input.start, input.stale, now, times),
     input,
   ) as CotEvent;
   event.point = readPoint(input.point as Record<string, unknown>, CANONICAL_POINT_FIELDS);
@@ -293,7 +322,7 @@ function fromCanonical(input: CotEventInput, now: number): CotEvent {
   return event;
 }
 
-function fromShort(input: CotShortInput, now: number): CotEvent {
+function fromShort(input: CotShortInput, now: number, times: EventTimes): CotEvent {
   if (absent(input.lat) || absent(input.lon)) {
     throw new CotError(
       CotErrorCode.MISSING_POINT,
@@ -340,7 +369,7 @@ function fromShort(input: CotShortInput, now: number): CotEvent {
     resolveUid(input.uid, input.uidKey, callsignOf(callsign, input.detail)),
     resolveType(input.type),
     readOptionalString(input.how, 'how') ?? DEFAULT_HOW,
-    resolveTimes(input.time, input.start, input.stale, now),
+    resolveTimes(input.time, input.start, input.stale, now, times),
     input,
   ) as CotEvent;
   event.point = readPoint(input, SHORT_POINT_FIELDS);
@@ -357,9 +386,13 @@ export function isCanonical(input: CotInput): input is CotEventInput {
  * Turns either input shape into a complete model with every default filled in (not yet validated). The one
  * place the defaults live: buildCot, tak-send, tak-server, TakClient.send and cot-build all come here, so
  * the same short form makes the same event whichever way it goes in. A field that is undefined, null or ""
- * is left out.
+ * is left out. The event's times, read on the way, go into `times`.
  */
-export function normalizeInput(input: CotInput, now: number = Date.now()): CotEvent {
+export function normalizeInput(
+  input: CotInput,
+  now: number = Date.now(),
+  times: EventTimes = { time: 0, start: 0, stale: 0 },
+): CotEvent {
   if (!isRecord(input)) {
     throw new CotError(
       CotErrorCode.INPUT,
@@ -368,5 +401,7 @@ export function normalizeInput(input: CotInput, now: number = Date.now()): CotEv
       input,
     );
   }
-  return isCanonical(input) ? fromCanonical(input, now) : fromShort(input as CotShortInput, now);
+  return isCanonical(input)
+    ? fromCanonical(input, now, times)
+    : fromShort(input as CotShortInput, now, times);
 }

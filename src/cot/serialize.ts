@@ -18,7 +18,7 @@ import { assertXmlChars, assertXmlName, escapeAttribute, escapeText } from './xm
  */
 const WELL_KNOWN_FLAT = new Set<string>(PROTOCOL_DETAIL_ELEMENTS);
 
-function scalarText(value: CotScalar, field: string): string {
+export function scalarText(value: CotScalar, field: string): string {
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new CotError(CotErrorCode.INPUT, `${field} is ${value}; give a finite number`, field, value);
   }
@@ -29,11 +29,11 @@ function scalarText(value: CotScalar, field: string): string {
 
 type Child = CotElement | CotElement[];
 
-function isChild(value: unknown): value is Child {
+export function isChild(value: unknown): value is Child {
   return typeof value === 'object' && value !== null;
 }
 
-function checkScalar(value: unknown, field: string): value is CotScalar {
+export function checkScalar(value: unknown, field: string): value is CotScalar {
   if (value === undefined || value === null) return false;
   const kind = typeof value;
   if (kind === 'string' || kind === 'number' || kind === 'boolean') return true;
@@ -73,7 +73,7 @@ function checkElement(element: CotElement, path: string, depth: number): boolean
   return nested;
 }
 
-function checkText(value: unknown, path: string): string {
+export function checkText(value: unknown, path: string): string {
   const field = `${path}._text`;
   if (typeof value !== 'string') {
     throw new CotError(
@@ -87,7 +87,7 @@ function checkText(value: unknown, path: string): string {
   return value;
 }
 
-function forEachChild(
+export function forEachChild(
   value: Child,
   path: string,
   visit: (child: CotElement, childPath: string) => void,
@@ -165,7 +165,7 @@ function addToBuilder(parent: XMLBuilder, name: string, element: CotElement): vo
 }
 
 /** Arbitrary detail: checked by us (for our error codes), written by xmlbuilder2. */
-function writeWithBuilder(name: string, element: CotElement, path: string): string {
+export function writeWithBuilder(name: string, element: CotElement, path: string): string {
   checkElement(element, path, DETAIL_DEPTH + 1);
   const root = fragment();
   try {
@@ -184,10 +184,13 @@ function writeWithBuilder(name: string, element: CotElement, path: string): stri
   }
 }
 
+/** Whether the lean path writes this element (a flat one of the protocol table); else xmlbuilder2 does. */
+export function isLeanFlat(name: string, element: CotElement): boolean {
+  return WELL_KNOWN_FLAT.has(name) && isFlat(element);
+}
+
 function writeChild(name: string, element: CotElement, path: string): string {
-  return WELL_KNOWN_FLAT.has(name) && isFlat(element)
-    ? writeFlat(name, element, path)
-    : writeWithBuilder(name, element, path);
+  return isLeanFlat(name, element) ? writeFlat(name, element, path) : writeWithBuilder(name, element, path);
 }
 
 function writeDetail(detail: CotElement): string {

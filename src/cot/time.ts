@@ -164,6 +164,13 @@ export function checkTime(text: unknown, field: string): void {
   throw timeError(text, field);
 }
 
+/** An event's three times in ms since the epoch, as read while its model is made. */
+export interface EventTimes {
+  time: number;
+  start: number;
+  stale: number;
+}
+
 /** Turns a time as a flow author gives it (ISO string, Date, epoch ms) into the model's ISO string. */
 export function toTimeString(input: TimeInput, field: string): string {
   if (typeof input === 'string') {

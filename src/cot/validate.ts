@@ -1,7 +1,7 @@
 import { COT_VERSION } from './defaults';
 import { CotError, CotErrorCode, describeValue } from './errors';
 import type { CotEvent } from './model';
-import { checkTime, requireTime } from './time';
+import { checkTime, requireTime, type EventTimes } from './time';
 import { assertXmlChars } from './xml-text';
 
 /** `\w+(-\w+)*(;[^;]*)?`, e.g. `a-f-G-U-C`; the optional `;...` suffix carries a qualifier. */
@@ -11,9 +11,6 @@ const HOW_PATTERN = /^\w(-\w+)*$/;
 
 let lastGoodType = '';
 let lastGoodHow = '';
-
-const OPTIONAL_TEXT = ['access', 'qos', 'opex'] as const;
-const METRES = ['hae', 'ce', 'le'] as const;
 
 function requireString(value: unknown, field: string, code: CotErrorCode, what: string): string {
   if (typeof value !== 'string' || value.length === 0) {
@@ -34,12 +31,37 @@ function requireCoordinate(value: unknown, field: 'lat' | 'lon'): void {
   }
 }
 
+function optionalText(value: unknown, field: 'access' | 'qos' | 'opex'): void {
+  if (typeof value !== 'string') {
+    throw new CotError(
+      CotErrorCode.INPUT,
+      `${field} is ${describeValue(value)}; give a string or leave it out`,
+      field,
+      value,
+    );
+  }
+  assertXmlChars(value, field);
+}
+
+function metres(value: unknown, field: 'hae' | 'ce' | 'le'): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new CotError(
+      CotErrorCode.POINT_VALUE,
+      `point.${field} is ${describeValue(value)}; give metres as a number, or 9999999 for unknown`,
+      `point.${field}`,
+      value,
+    );
+  }
+}
+
 export interface ValidateOptions {
   /**
    * Refuse stale before start. On for what a flow author writes; off for received events and canonical models,
    * because servers do carry such events (already stale on arrival) and a forwarder must not refuse them.
    */
   staleOrder: boolean;
+  /** The times, when the model was just made from them (normalizeInput): read already, not read again. */
+  times?: EventTimes;
 }
 
 /** Checks everything but the detail, which the serializer checks as it writes. */
@@ -82,11 +104,19 @@ export function validateEvent(event: CotEvent, options: ValidateOptions): void {
   lastGoodHow = how;
   const version = requireString(event.version, 'version', CotErrorCode.INPUT, 'use "2.0"');
   if (version !== COT_VERSION) assertXmlChars(version, 'version');
+  const times = options.times;
   if (options.staleOrder) {
-    const time = requireTime(event.time, 'time');
-    // Almost every sender writes start equal to time: read that text once.
-    const start = event.start === event.time ? time : requireTime(event.start, 'start');
-    const stale = requireTime(event.stale, 'stale');
+    let start: number;
+    let stale: number;
+    if (times) {
+      start = times.start;
+      stale = times.stale;
+    } else {
+      const time = requireTime(event.time, 'time');
+      // Almost every sender writes start equal to time: read that text once.
+      start = event.start === event.time ? time : requireTime(event.start, 'start');
+      stale = requireTime(event.stale, 'stale');
+    }
     if (stale < start) {
       throw new CotError(
         CotErrorCode.STALE_BEFORE_START,
@@ -95,24 +125,15 @@ export function validateEvent(event: CotEvent, options: ValidateOptions): void {
         event.stale,
       );
     }
-  } else {
+  } else if (!times) {
     checkTime(event.time, 'time');
     if (event.start !== event.time) checkTime(event.start, 'start');
     checkTime(event.stale, 'stale');
   }
-  for (const optional of OPTIONAL_TEXT) {
-    const value = event[optional];
-    if (value === undefined) continue;
-    if (typeof value !== 'string') {
-      throw new CotError(
-        CotErrorCode.INPUT,
-        `${optional} is ${describeValue(value)}; give a string or leave it out`,
-        optional,
-        value,
-      );
-    }
-    assertXmlChars(value, optional);
-  }
+  // Field by field rather than a loop over the names: no keyed loads on the event.
+  if (event.access !== undefined) optionalText(event.access, 'access');
+  if (event.qos !== undefined) optionalText(event.qos, 'qos');
+  if (event.opex !== undefined) optionalText(event.opex, 'opex');
   const point = event.point;
   if (point === null || typeof point !== 'object') {
     throw new CotError(
@@ -124,15 +145,7 @@ export function validateEvent(event: CotEvent, options: ValidateOptions): void {
   }
   requireCoordinate(point.lat, 'lat');
   requireCoordinate(point.lon, 'lon');
-  for (const field of METRES) {
-    const value = point[field];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new CotError(
-        CotErrorCode.POINT_VALUE,
-        `point.${field} is ${describeValue(value)}; give metres as a number, or 9999999 for unknown`,
-        `point.${field}`,
-        value,
-      );
-    }
-  }
+  metres(point.hae, 'hae');
+  metres(point.ce, 'ce');
+  metres(point.le, 'le');
 }

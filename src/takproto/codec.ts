@@ -3,11 +3,20 @@ import { COT_VERSION, DEFAULT_HOW, UNKNOWN_THRESHOLD, UNKNOWN_VALUE } from '../c
 import { CotError, CotErrorCode } from '../cot/errors';
 import { readMaxDepth } from '../cot/limits';
 import type { CotEvent, CotInput } from '../cot/model';
-import { parseTime } from '../cot/time';
+import type { EventTimes } from '../cot/time';
 import { validateEvent } from '../cot/validate';
-import { detailFromWire, detailToWire } from './detail';
-import { readTakMessage, type WireCotEvent, type WireTakControl, type WireTakMessage } from './wire';
-import { writeTakMessageInto } from './writer';
+import { detailFromWire } from './detail';
+import { writeCotEvent } from './event-writer';
+import { readTakMessage, type WireCotEvent } from './wire';
+import {
+  beginMessage,
+  closeField,
+  finishMessage,
+  openField,
+  stringField,
+  varintField,
+  type Framing,
+} from './writer';
 
 /**
  * 9999-12-31T23:59:59.999Z: the last time an ISO 8601 CoT time with a four-digit year can say, so every
@@ -56,11 +65,14 @@ function timeOut(field: string, value: number): CotError {
   );
 }
 
-function timeToWire(text: string, field: string): number {
-  const ms = Math.floor(parseTime(text));
+/** A time of the model, read while it was made, that a TakMessage can carry (uint64 ms). */
+function timeInRange(ms: number, field: string): number {
   if (!(ms >= 0 && ms <= MAX_TAKPROTO_TIME_MS)) throw timeOut(field, ms);
   return ms;
 }
+
+/** Filled by toCotEvent for each encode: one object, not one per event. */
+const ENCODE_TIMES: EventTimes = { time: 0, start: 0, stale: 0 };
 
 function timeFromWire(ms: number, field: string): string {
   if (ms > MAX_TAKPROTO_TIME_MS) throw timeOut(field, ms);
@@ -73,39 +85,12 @@ function optionalTime(ms: number | undefined, field: string): number {
   return ms;
 }
 
-function metresToWire(value: number): number {
-  return value >= UNKNOWN_THRESHOLD ? UNKNOWN_VALUE : value;
-}
-
 function metresFromWire(value: number): number {
   return Number.isFinite(value) && value < UNKNOWN_THRESHOLD ? value : UNKNOWN_VALUE;
 }
 
-function eventToWire(event: CotEvent): WireCotEvent {
-  const p = event.point;
-  const time = timeToWire(event.time, 'time');
-  const wire: WireCotEvent = {
-    type: event.type,
-    access: event.access ?? '',
-    qos: event.qos ?? '',
-    opex: event.opex ?? '',
-    uid: event.uid,
-    sendTime: time,
-    // start is nearly always time: read once.
-    startTime: event.start === event.time ? time : timeToWire(event.start, 'start'),
-    staleTime: timeToWire(event.stale, 'stale'),
-    how: event.how,
-    lat: p.lat,
-    lon: p.lon,
-    hae: metresToWire(p.hae),
-    ce: metresToWire(p.ce),
-    le: metresToWire(p.le),
-  };
-  if (event.detail !== undefined) wire.detail = detailToWire(event.detail);
-  return wire;
-}
-
-function controlToWire(control: TakControl): WireTakControl {
+/** The TakControl field, its numbers checked. */
+function writeControl(control: TakControl): void {
   for (const field of ['minProtoVersion', 'maxProtoVersion'] as const) {
     const value = control[field];
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
@@ -117,12 +102,15 @@ function controlToWire(control: TakControl): WireTakControl {
       );
     }
   }
-  return {
-    minProtoVersion: control.minProtoVersion,
-    maxProtoVersion: control.maxProtoVersion,
-    contactUid: control.contactUid,
-  };
+  const at = openField(0x0a);
+  varintField(0x08, control.minProtoVersion);
+  varintField(0x10, control.maxProtoVersion);
+  stringField(0x1a, control.contactUid);
+  closeField(at);
 }
+
+/** The message alone. */
+const BARE: Framing = { headerBytes: () => 0, writeHeader: () => undefined };
 
 /**
  * One TakMessage (no framing) carrying the event buildCot would write for this input. The typed detail
@@ -130,39 +118,36 @@ function controlToWire(control: TakControl): WireTakControl {
  * Throws a CotError, as buildCot does, or ERR_TAKPROTO_TIME / ERR_TAKPROTO_UNREPRESENTABLE.
  */
 export function encodeTakMessage(input: CotInput, options: TakEncodeOptions = {}): Buffer {
-  return encodeFramed(input, options, bare);
-}
-
-/** A buffer for the message alone. */
-function bare(size: number): Buffer {
-  return Buffer.allocUnsafe(size);
+  return encodeFramed(input, options, BARE);
 }
 
 /**
- * encodeTakMessage written behind a framing header: `header(size)` returns a buffer of the header and
- * `size` more bytes, the header written; the message fills the rest, with no copy.
+ * encodeTakMessage behind the header `framing` writes. The result is a view of a shared slab, as
+ * Buffer.allocUnsafe's results are of its pool.
  */
-export function encodeFramed(
-  input: CotInput,
-  options: TakEncodeOptions,
-  header: (size: number) => Buffer,
-): Buffer {
-  const event = toCotEvent(input, options.now ?? Date.now());
-  const message: WireTakMessage = {
-    cotEvent: eventToWire(event),
-    submissionTime: optionalTime(options.submissionTime, 'submissionTime'),
-    creationTime: optionalTime(options.creationTime, 'creationTime'),
-  };
-  if (options.control) message.takControl = controlToWire(options.control);
-  return writeTakMessageInto(message, header);
+export function encodeFramed(input: CotInput, options: TakEncodeOptions, framing: Framing): Buffer {
+  const times = ENCODE_TIMES;
+  const event = toCotEvent(input, options.now ?? Date.now(), times);
+  const time = timeInRange(times.time, 'time');
+  const start = timeInRange(times.start, 'start');
+  const stale = timeInRange(times.stale, 'stale');
+  const submissionTime = optionalTime(options.submissionTime, 'submissionTime');
+  const creationTime = optionalTime(options.creationTime, 'creationTime');
+  // Everything that can refuse the input has been asked, but the detail: its faults surface mid-write,
+  // and the next message starts afresh.
+  beginMessage();
+  if (options.control) writeControl(options.control);
+  writeCotEvent(event, time, start, stale);
+  varintField(0x18, submissionTime);
+  varintField(0x20, creationTime);
+  return finishMessage(framing);
 }
 
 /** A TakMessage with only a TakControl: a mesh device announcing the versions it speaks. */
 export function encodeTakControl(control: TakControl): Buffer {
-  return writeTakMessageInto(
-    { takControl: controlToWire(control), submissionTime: 0, creationTime: 0 },
-    bare,
-  );
+  beginMessage();
+  writeControl(control);
+  return finishMessage(BARE);
 }
 
 function eventFromWire(wire: WireCotEvent, maxDepth: number): CotEvent {

@@ -2,6 +2,7 @@ import { CotError, CotErrorCode } from '../cot/errors';
 import type { CotEvent } from '../cot/model';
 import { decodeTakMessage, type TakDecodeOptions } from './codec';
 import { MAX_VARINT_BYTES } from './wire';
+import type { Framing } from './writer';
 
 /*
  * TAK Protocol version 1 framings. Stream (TCP/TLS): 0xbf, the message length as a varint, the message;
@@ -29,42 +30,47 @@ function varintLength(value: number): number {
   return n;
 }
 
-/** A buffer for a stream frame of a `length`-byte message, its header written. */
-export function streamHeader(length: number): Buffer {
-  const header = 1 + varintLength(length);
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = TAKPROTO_MAGIC;
-  let value = length;
-  let at = 1;
-  while (value >= 0x80) {
-    frame[at++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  frame[at] = value;
-  return frame;
-}
+/** 0xbf and the message length as a varint. */
+export const STREAM_FRAMING: Framing = {
+  headerBytes: (size) => 1 + varintLength(size),
+  writeHeader(into, at, size) {
+    into[at] = TAKPROTO_MAGIC;
+    let value = size;
+    let p = at + 1;
+    while (value >= 0x80) {
+      into[p++] = (value & 0x7f) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    into[p] = value;
+  },
+};
 
-/** A buffer for a mesh datagram of a `length`-byte message, its header written. */
-export function meshHeader(length: number): Buffer {
-  const frame = Buffer.allocUnsafe(MESH_HEADER_BYTES + length);
-  frame[0] = TAKPROTO_MAGIC;
-  frame[1] = TAKPROTO_MESH_VERSION;
-  frame[2] = TAKPROTO_MAGIC;
+/** 0xbf 0x01 0xbf. */
+export const MESH_FRAMING: Framing = {
+  headerBytes: () => MESH_HEADER_BYTES,
+  writeHeader(into, at) {
+    into[at] = TAKPROTO_MAGIC;
+    into[at + 1] = TAKPROTO_MESH_VERSION;
+    into[at + 2] = TAKPROTO_MAGIC;
+  },
+};
+
+function framed(framing: Framing, message: Uint8Array): Buffer {
+  const header = framing.headerBytes(message.length);
+  const frame = Buffer.allocUnsafe(header + message.length);
+  framing.writeHeader(frame, 0, message.length);
+  frame.set(message, header);
   return frame;
 }
 
 /** A stream frame around one TakMessage. */
 export function frameStream(message: Uint8Array): Buffer {
-  const frame = streamHeader(message.length);
-  frame.set(message, frame.length - message.length);
-  return frame;
+  return framed(STREAM_FRAMING, message);
 }
 
 /** A mesh datagram around one TakMessage. */
 export function frameMesh(message: Uint8Array): Buffer {
-  const frame = meshHeader(message.length);
-  frame.set(message, MESH_HEADER_BYTES);
-  return frame;
+  return framed(MESH_FRAMING, message);
 }
 
 /** Where a stream frame's message lies, and where the frame ends. */

@@ -1,6 +1,6 @@
 import type { CotInput } from '../cot/model';
 import { encodeFramed, type TakEncodeOptions } from './codec';
-import { meshHeader, streamHeader } from './frame';
+import { MESH_FRAMING, STREAM_FRAMING } from './frame';
 
 export {
   encodeTakMessage,
@@ -27,10 +27,10 @@ export { TYPED_DETAIL_ELEMENTS } from './detail';
 
 /** One event as a TAK Protocol stream frame (0xbf, length, TakMessage), ready for a TCP/TLS socket. */
 export function encodeTakStreamFrame(input: CotInput, options: TakEncodeOptions = {}): Buffer {
-  return encodeFramed(input, options, streamHeader);
+  return encodeFramed(input, options, STREAM_FRAMING);
 }
 
 /** One event as a TAK Protocol mesh datagram (0xbf 0x01 0xbf, TakMessage), ready for UDP. */
 export function encodeTakMeshFrame(input: CotInput, options: TakEncodeOptions = {}): Buffer {
-  return encodeFramed(input, options, meshHeader);
+  return encodeFramed(input, options, MESH_FRAMING);
 }
