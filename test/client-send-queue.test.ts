@@ -130,13 +130,13 @@ describe('SendQueue', () => {
 });
 
 /** An update of `uid` carrying version `v` (in the XML, so what is taken shows which one it is). */
-const up = (uid: string, v: number, more: Partial<OutgoingEvent> = {}): OutgoingEvent => ({
+const up = (uid: string, v: number, more: Partial<OutgoingEvent> = {}): OutgoingEvent & { xml: string } => ({
   xml: `<event uid="${uid}" v="${v}"/>`,
   uid,
   type: 'a-f-G',
   ...more,
 });
-const version = (entry: QueueEntry): number => Number(/v="(\d+)"/.exec(entry.xml)?.[1]);
+const version = (entry: QueueEntry): number => Number(/v="(\d+)"/.exec(entry.xml ?? '')?.[1]);
 const show = (entries: QueueEntry[]): string[] => entries.map((e) => `${e.uid}:${version(e)}`);
 const C = { coalesce: true };
 

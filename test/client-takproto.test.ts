@@ -66,11 +66,11 @@ class TakProtoServer extends EventEmitter {
     super();
   }
 
-  static async listen(behaviour: Behaviour): Promise<TakProtoServer> {
+  static async listen(behaviour: Behaviour, port = 0): Promise<TakProtoServer> {
     const server = net.createServer();
     const fake = new TakProtoServer(server, behaviour);
     server.on('connection', (socket) => fake.serve(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return fake;
   }
 
@@ -246,5 +246,50 @@ describe('TakClient and TAK Protocol negotiation, against servers that behave li
       () => new TakClient({ host: '127.0.0.1', port: 1, protocol: 'json' as unknown as 'xml' }),
       /protocol is json/,
     );
+  });
+});
+
+describe('TakClient: what it queues on a protobuf connection', () => {
+  it('is a frame and no XML; after a reconnect that stays on XML, the same events go out as XML', async () => {
+    const { server, client, changes } = await setup('accept', { resendUnconfirmed: true });
+    await until(client, 'protocol', () => changes.some((c) => c.protocol === 'protobuf'), 'protobuf agreed');
+    const sent: CotEvent[] = [];
+    for (let i = 0; i < 20; i++) {
+      const event = { ...serverEvent(`held-${i}`), detail: { contact: { callsign: `c&<>"'${i}` } } };
+      sent.push(event);
+      client.send(event);
+    }
+    const held = (s: TakProtoServer): Arrival[] => s.arrivals.filter((a) => a.uid.startsWith('held-'));
+    await until(server, 'arrival', () => held(server).length >= 20, 'the 20 events, as frames');
+    assert.ok(
+      held(server).every((a) => a.wire === 'protobuf'),
+      'written as frames',
+    );
+    // Written, never confirmed (this server answers no ping): held for a resend. The next server on the
+    // same port refuses protobuf, so they go out again as XML made from the frames.
+    const port = server.port;
+    await server.close();
+    const refusing = await TakProtoServer.listen('refuse', port);
+    servers.push(refusing);
+    await until(refusing, 'arrival', () => held(refusing).length >= 20, 'the 20 events again', 10_000);
+    assert.deepEqual(
+      held(refusing).map((a) => [a.uid, a.wire]),
+      sent.map((e) => [e.uid, 'xml']),
+    );
+  });
+
+  it('is refused over the size limit as TAK Protocol bytes, with the same code', async () => {
+    const { client, changes } = await setup('accept', { maxSendEventBytes: 300 });
+    await until(client, 'protocol', () => changes.some((c) => c.protocol === 'protobuf'), 'protobuf agreed');
+    const big = { ...serverEvent('big'), detail: { remarks: { _text: 'x'.repeat(400) } } };
+    assert.throws(
+      () => client.send(big),
+      (error: unknown) =>
+        error instanceof Error &&
+        (error as { code?: string }).code === 'ERR_CLIENT_EVENT_TOO_LARGE' &&
+        /as TAK Protocol/.test(error.message),
+    );
+    // Well under the limit as a frame: sent.
+    assert.ok(['sent', 'queued'].includes(client.send(serverEvent('small'))));
   });
 });

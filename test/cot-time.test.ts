@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { CotError, CotErrorCode } from '../src/index';
-import { checkTime, parseTime } from '../src/cot/time';
+import { checkTime, isoFromMs, parseTime } from '../src/cot/time';
 
 describe('parseTime reads what senders write', () => {
   const base = Date.UTC(2026, 0, 31, 12, 34, 56);
@@ -114,5 +114,33 @@ describe('checkTime accepts exactly what parseTime reads', () => {
   });
   it('refuses what is not a string', () => {
     for (const value of [undefined, null, 0, {}]) assert.throws(() => checkTime(value, 'stale'), /stale is/);
+  });
+});
+
+describe('isoFromMs writes what Date writes', () => {
+  it('for every ms from 1970 to 9999, leap days, month and year ends included (fast-check)', () => {
+    const edges = fc.constantFrom(
+      0,
+      86_399_999,
+      86_400_000,
+      951_782_399_999, // 2000-02-28T23:59:59.999Z
+      951_782_400_000, // 2000-02-29
+      951_868_800_000, // 2000-03-01
+      4_107_542_399_999, // 2100-02-28T23:59:59.999Z (no leap day)
+      4_107_542_400_000,
+      253_402_300_799_999,
+    );
+    fc.assert(
+      fc.property(fc.oneof(edges, fc.integer({ min: 0, max: 253_402_300_799_999 })), (ms) => {
+        assert.equal(isoFromMs(ms), new Date(ms).toISOString());
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('leaves what it does not write (outside its years, fractions) to Date', () => {
+    for (const ms of [-1, -86_400_000, 253_402_300_800_000, 1.5]) {
+      assert.equal(isoFromMs(ms), new Date(ms).toISOString());
+    }
   });
 });

@@ -386,7 +386,7 @@ describe('tak-config and tak-receive against a server that offers protobuf', () 
     assert.ok(logged().includes('tak-config.log.protobuf'), 'the switch is logged');
   });
 
-  it('negotiated protobuf: msg.cot, the XML of the model, is a plain property to the runtime and the flow', async () => {
+  it('negotiated protobuf: msg.cot, built when first read, is a plain property to the runtime and the flow', async () => {
     // The server's welcome event comes as protobuf, right after its answer.
     const { out, out2 } = await deploy('negotiate');
     await eventually(() => out.length === 1 && out2.length === 1, 'the event on both wires');

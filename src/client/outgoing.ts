@@ -1,4 +1,5 @@
 import { toCotEvent } from '../cot/build';
+import type { EventTimes } from '../cot/time';
 import { CotError, CotErrorCode } from '../cot/errors';
 import type { CotEvent, CotInput } from '../cot/model';
 import { quickCheckEvent } from '../cot/quick-check';
@@ -6,6 +7,7 @@ import { serializeEvent } from '../cot/serialize';
 import { checkReceivedString } from '../cot/received-text';
 import { assertXmlChars, escapeAttribute } from '../cot/xml-text';
 import { StreamParser } from '../stream/stream-parser';
+import { encodeValidatedStreamFrame } from '../takproto/codec';
 import { coalescingFacts } from './coalesce';
 import { MAX_SEND_EVENT_BYTES } from './defaults';
 import { TakClientError, TakClientErrorCode } from './errors';
@@ -86,8 +88,27 @@ export function toOutgoing(input: string | CotInput, now: number = Date.now()): 
   return { xml: serializeEvent(event), uid: event.uid, type: event.type, ...coalescingFacts(event), event };
 }
 
+/**
+ * What send() puts on the queue when the connection speaks TAK Protocol: the event as a stream frame and
+ * no XML (built only if it has to go out on an XML connection after all). Throws CotError for bad input as
+ * toOutgoing does; undefined when TAK Protocol cannot carry the event, so the caller builds XML instead.
+ */
+export function toOutgoingFrame(input: CotInput, now: number = Date.now()): OutgoingEvent | undefined {
+  const times: EventTimes = { time: 0, start: 0, stale: 0 };
+  const event = toCotEvent(input, now, times);
+  let frame: Buffer;
+  try {
+    frame = encodeValidatedStreamFrame(event, times);
+  } catch (error) {
+    // An event TAK Protocol cannot carry still goes out as XML; a protobuf connection reports it dropped.
+    if (error instanceof CotError) return undefined;
+    throw error;
+  }
+  return { frame, uid: event.uid, type: event.type, ...coalescingFacts(event) };
+}
+
 /** An outgoing event, and the model it was built from when there was one. */
-export type BuiltOutgoingEvent = OutgoingEvent & { readonly event?: CotEvent };
+export type BuiltOutgoingEvent = OutgoingEvent & { readonly xml: string; readonly event?: CotEvent };
 
 export interface AuthOptions {
   username: string;

@@ -2,10 +2,10 @@ import { DELETE_TYPE } from '../cot/helpers';
 import { DEFAULT_MAX_SEND_QUEUE_BYTES, DEFAULT_MAX_QUEUE_EVENTS, MAX_PACED_UIDS } from './defaults';
 import { Fifo } from './fifo';
 
-/** One event ready for the wire. */
+/** One event ready for the wire: its XML, its TAK Protocol stream frame, or both. */
 export interface OutgoingEvent {
-  /** Single-line XML, no declaration, no newline. */
-  readonly xml: string;
+  /** Single-line XML, no declaration, no newline; absent for an event queued as a frame only. */
+  readonly xml?: string | undefined;
   readonly uid: string;
   readonly type: string;
   /** Who it is for: '' (or absent) for everyone, else a canonical form of its `<marti><dest>`s. */
@@ -13,8 +13,8 @@ export interface OutgoingEvent {
   /** For a `t-x-d-d`: the uids it removes; empty or absent when it names none (then it may remove any). */
   readonly deletes?: readonly string[] | undefined;
   /**
-   * The same event as a TAK Protocol stream frame, when it was encoded as it was sent (the connection spoke
-   * protobuf then): written as it is on a protobuf connection, instead of reading the XML back.
+   * The event as a TAK Protocol stream frame, when it was encoded as it was sent (the connection spoke
+   * protobuf then): written as it is on a protobuf connection, and the XML is built only if needed.
    */
   readonly frame?: Buffer | undefined;
 }
@@ -23,9 +23,11 @@ export interface OutgoingEvent {
 export type QueuePlace = 'waiting' | 'pending' | 'held' | 'gone';
 
 export interface QueueEntry {
-  /** The latest XML for this entry: a newer event of the same uid, type and dest replaces it while it waits. */
-  xml: string;
-  /** The latest XML's event as a stream frame, when it was encoded at send (see OutgoingEvent.frame). */
+  /**
+   * The latest event of this entry, as XML, a stream frame or both (at least one): a newer event of the same
+   * uid, type and dest replaces it while it waits.
+   */
+  xml: string | undefined;
   frame: Buffer | undefined;
   readonly uid: string;
   readonly type: string;
@@ -34,7 +36,7 @@ export interface QueueEntry {
   readonly deletes: readonly string[] | undefined;
   /** May be replaced by a newer event for its slot (and is paced by the minimum interval). */
   readonly coalescable: boolean;
-  /** UTF-8 length of xml. */
+  /** UTF-8 length of xml, or the frame's length when there is no XML. */
   bytes: number;
   /** Set when the entry is taken for writing (1, 2, ...); 0 while it waits. */
   seq: number;
@@ -45,10 +47,20 @@ export interface QueueEntry {
   place: QueuePlace;
 }
 
+/** What an event counts for in the queue's byte limit: its XML, or its frame when it has no XML. */
+export function outgoingBytes(event: OutgoingEvent): number {
+  if (event.xml !== undefined) return Buffer.byteLength(event.xml);
+  if (event.frame !== undefined) return event.frame.length;
+  throw new TypeError('an outgoing event needs its XML or its frame');
+}
+
 export interface SendQueueOptions {
   /** The most entries held at once: waiting, pending and written-but-unconfirmed together. */
   maxEvents?: number;
-  /** The most bytes of XML held at once, the same entries counted; an event bigger than this alone still waits. */
+  /**
+   * The most bytes held at once (XML, or the frame of an event queued as TAK Protocol only), the same
+   * entries counted; an event bigger than this alone still waits.
+   */
   maxBytes?: number;
   /**
    * A coalescable event whose slot (uid and dest) was taken for writing less than this long ago waits
@@ -190,7 +202,7 @@ export class SendQueue {
     const coalesce = options.coalesce === true;
     this.release(now);
     const dest = event.dest ?? '';
-    const bytes = Buffer.byteLength(event.xml);
+    const bytes = outgoingBytes(event);
     if (coalesce) {
       const older = this.latest.get(event.uid)?.get(dest);
       if (older !== undefined && older.type === event.type) {

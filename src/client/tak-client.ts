@@ -5,8 +5,10 @@ import { buildCot } from '../cot/build';
 import { PONG_TYPE, pingEvent, presenceEvent } from '../cot/helpers';
 import type { CotEvent, CotInput } from '../cot/model';
 import { parseCot } from '../cot/parse';
+import { serializeEvent } from '../cot/serialize';
+import { CotError } from '../cot/errors';
 import { randomUid } from '../cot/uid';
-import { encodeTakStreamFrame } from '../takproto';
+import { decodeTakFrame, encodeTakStreamFrame } from '../takproto';
 import type { StreamError } from '../stream/errors';
 import { StreamParser, type StreamItem } from '../stream/stream-parser';
 import { Backoff } from './backoff';
@@ -19,9 +21,9 @@ import { resolveOptions, type ResolvedOptions, type SocketTarget, type TakClient
 
 export type { SocketFactory, SocketTarget, TakClientOptions } from './options';
 export type { TakClientErrorInfo } from './errors';
-import { authPreamble, toOutgoing } from './outgoing';
+import { authPreamble, toOutgoing, toOutgoingFrame } from './outgoing';
 import { TokenBucket } from './rate-limiter';
-import { SendQueue, type OutgoingEvent } from './send-queue';
+import { outgoingBytes, SendQueue, type OutgoingEvent, type QueueEntry } from './send-queue';
 
 export type TakClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -178,18 +180,6 @@ interface Connection {
 }
 
 function noop(): void {}
-
-/**
- * The event as a stream frame, or undefined when TAK Protocol cannot carry it: then the write reads the
- * XML back, fails the same way, and counts and reports the drop in the one place that does.
- */
-function encodedOrNot(event: CotEvent): Buffer | undefined {
-  try {
-    return encodeTakStreamFrame(event);
-  } catch {
-    return undefined;
-  }
-}
 
 /** A protobuf event as received: its XML is built (once, by the stream item) only when something reads it. */
 function lazyXml(item: { event: CotEvent; readonly xml: string; takproto?: Buffer }): TakReceivedEvent {
@@ -377,13 +367,13 @@ export class TakClient extends EventEmitter<TakClientEvents> {
         options.coalesce,
       );
     }
-    const built = toOutgoing(input);
-    this.checkSize(built.xml);
-    // On a protobuf connection the model is encoded now, while it is certainly the one sent (a flow may
-    // change its msg later): reading the queued XML back at write time cost more than building it.
-    const frame =
-      this.conn?.protocol === 'protobuf' && built.event !== undefined ? encodedOrNot(built.event) : undefined;
-    const event: OutgoingEvent = frame === undefined ? built : { ...built, frame };
+    // On a protobuf connection a model is encoded now, while it is certainly the one sent (a flow may change
+    // its msg later), and no XML is built: the frame is all the connection needs.
+    const event: OutgoingEvent =
+      (this.conn?.protocol === 'protobuf' && typeof input !== 'string'
+        ? toOutgoingFrame(input)
+        : undefined) ?? toOutgoing(input);
+    this.checkSize(event);
     const coalesce =
       this.o.coalesce &&
       options.coalesce !== false &&
@@ -431,14 +421,15 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   }
 
   /** A server drops an event over its limit without a word (ours at 1 MiB, TAK Server at 8 MB): refuse it here. */
-  private checkSize(xml: string): void {
+  private checkSize(event: OutgoingEvent): void {
+    const xml = event.xml;
     // Cheap first: UTF-8 takes at most 3 bytes per UTF-16 unit, and most events are far below the limit.
-    if (xml.length * 3 <= this.o.maxSendEventBytes) return;
-    const bytes = Buffer.byteLength(xml);
+    if (xml !== undefined && xml.length * 3 <= this.o.maxSendEventBytes) return;
+    const bytes = outgoingBytes(event);
     if (bytes <= this.o.maxSendEventBytes) return;
     throw new TakClientError(
       TakClientErrorCode.EVENT_TOO_LARGE,
-      `the event is ${formatBytes(bytes)}, over the ${formatBytes(this.o.maxSendEventBytes)} this connection sends (maxSendEventBytes; tak-config: largest outgoing event): servers drop bigger events without a word (tak-server and FreeTAKServer take 1 MiB, TAK Server 8 MB); send a smaller event, or raise the limit if your server takes more`,
+      `the event is ${formatBytes(bytes)}${xml === undefined ? ' as TAK Protocol' : ''}, over the ${formatBytes(this.o.maxSendEventBytes)} this connection sends (maxSendEventBytes; tak-config: largest outgoing event): servers drop bigger events without a word (tak-server and FreeTAKServer take 1 MiB, TAK Server 8 MB); send a smaller event, or raise the limit if your server takes more`,
       'xml',
       bytes,
     );
@@ -600,14 +591,24 @@ export class TakClient extends EventEmitter<TakClientEvents> {
   }
 
   /**
-   * An event's XML as a TAK Protocol stream frame; undefined, counted and reported as dropped, when the
-   * event holds what TAK Protocol cannot carry. The queue holds XML (what send() checked and sizes are
-   * counted in), so a protobuf connection reads it back into the model to encode it.
+   * What an entry writes on this connection: its frame or XML as held, or the other one made from it.
+   * Undefined, counted and reported as dropped, when the event holds what TAK Protocol cannot carry.
+   */
+  private wireData(conn: Connection, entry: QueueEntry): string | Buffer | undefined {
+    if (conn.protocol === 'protobuf') return entry.frame ?? this.toFrame(entry.xml as string);
+    // Queued as a frame on a protobuf connection, written after a reconnect that ended on XML.
+    return entry.xml ?? serializeEvent(decodeTakFrame(entry.frame as Buffer));
+  }
+
+  /**
+   * XML as a TAK Protocol stream frame; undefined, counted and reported as dropped, when the event holds
+   * what TAK Protocol cannot carry.
    */
   private toFrame(xml: string): Buffer | undefined {
     try {
       return encodeTakStreamFrame(parseCot(xml));
-    } catch {
+    } catch (error) {
+      if (!(error instanceof CotError)) throw error;
       this.c.dropped += 1;
       this.emit('dropped', { count: 1, reason: 'unencodable' });
       return undefined;
@@ -650,13 +651,14 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       const entry = this.queue.take(now);
       if (entry === undefined) break;
       const seq = entry.seq;
-      const data = conn.protocol === 'protobuf' ? (entry.frame ?? this.toFrame(entry.xml)) : entry.xml;
-      // A written entry may be held until the server confirms it; its frame is not needed again (the rare
-      // resend reads the XML back), so the entry does not keep it.
-      entry.frame = undefined;
+      const data = this.wireData(conn, entry);
+      // A written entry may be held until the server confirms it; a frame beside the XML is not needed again
+      // (the rare resend reads the XML back), so the entry does not keep it.
+      if (entry.xml !== undefined) entry.frame = undefined;
       if (data === undefined) continue;
       this.c.eventsSent += 1;
-      this.c.bytesSent += typeof data === 'string' ? entry.bytes : data.length;
+      if (typeof data !== 'string') this.c.bytesSent += data.length;
+      else this.c.bytesSent += data === entry.xml ? entry.bytes : Buffer.byteLength(data);
       const more = conn.sock.write(data, (error) => {
         if (!error && entry.seq === seq) entry.flushedAt = this.now();
       });

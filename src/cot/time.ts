@@ -52,6 +52,8 @@ function parseUtcFast(text: string): number {
 }
 
 const MS_PER_DAY = 86_400_000;
+/** 9999-12-31T23:59:59.999Z: four-digit years, which isoFromMs writes without padding. */
+const MAX_ISO_FAST_MS = 253402300799999;
 /** Days in a 400-year Gregorian cycle. */
 const DAYS_PER_ERA = 146_097;
 /** Days from 0000-03-01 (where a year counted from March begins) to 1970-01-01. */
@@ -77,6 +79,45 @@ function utcMs(
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   const days = era * DAYS_PER_ERA + dayOfEra - EPOCH_DAYS_FROM_MARCH_0;
   return days * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000;
+}
+
+/** "00" to "99": two digits of a date or time written without padding calls. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : String(n)));
+/** "000" to "999". */
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+
+/**
+ * `new Date(ms).toISOString()` by arithmetic, for 0 to MAX_ISO_FAST_MS (years 1970 to 9999): a decoded
+ * TAK Protocol event has its times as ms, and Date's formatting was most of a decode. The inverse of
+ * utcMs: days to a civil date counted from March, so the leap day is the last day of its year.
+ */
+export function isoFromMs(ms: number): string {
+  if (!(ms >= 0 && ms <= MAX_ISO_FAST_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const days = Math.floor(ms / MS_PER_DAY);
+  let rest = ms - days * MS_PER_DAY;
+  const fromMarch0 = days + EPOCH_DAYS_FROM_MARCH_0;
+  const era = Math.floor(fromMarch0 / DAYS_PER_ERA);
+  const dayOfEra = fromMarch0 - era * DAYS_PER_ERA;
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) /
+      365,
+  );
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hour = Math.floor(rest / 3_600_000);
+  rest -= hour * 3_600_000;
+  const minute = Math.floor(rest / 60_000);
+  rest -= minute * 60_000;
+  const second = Math.floor(rest / 1000);
+  const milli = rest - second * 1000;
+  return (
+    `${year}-${TWO_DIGITS[month] as string}-${TWO_DIGITS[day] as string}T` +
+    `${TWO_DIGITS[hour] as string}:${TWO_DIGITS[minute] as string}:${TWO_DIGITS[second] as string}.` +
+    `${THREE_DIGITS[milli] as string}Z`
+  );
 }
 
 /** Milliseconds since the epoch, or NaN when the text is not a CoT time. */

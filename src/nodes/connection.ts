@@ -113,11 +113,21 @@ type Waiting = { at: number } & (
   { kind: 'event'; received: Received } | { kind: 'parseError'; error: ReceiveProblem }
 );
 
-/** The event as a user gets it: `takproto` only when there were protobuf bytes. */
+/**
+ * The event as a user gets it: `takproto` only when there were protobuf bytes. The XML of a protobuf
+ * event is built (once, by the client) only if a user reads it: reading it here built it for every event.
+ */
 function withControl(received: Received, control: boolean): ReceivedEvent {
-  const out: ReceivedEvent = { event: received.event, xml: received.xml, control };
-  if (received.takproto !== undefined) out.takproto = received.takproto;
-  return out;
+  const takproto = received.takproto;
+  if (takproto === undefined) return { event: received.event, xml: received.xml, control };
+  return {
+    event: received.event,
+    control,
+    takproto,
+    get xml(): string {
+      return received.xml;
+    },
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ import { readMapOutputs, withMapOutputs, type MapOutputsDef } from './map-output
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './red';
 import { booleanSetting, stringSetting } from './settings';
 import { useConnection } from './use-connection';
+import { defineLazyProperty } from './lazy-property';
 import { checkRuntime } from './runtime-check';
 
 /** The map outputs (`worldmap`, `layer`, `geojson`) are cot-parse's, read and written by the same code. */
@@ -46,11 +47,17 @@ export = function register(RED: NodeAPI): void {
 
     useConnection(RED, this, def.server, {
       wantsControl: booleanSetting(def.includeControl, false),
-      onEvent: ({ event, xml, takproto }) => {
+      onEvent: (received) => {
+        const { event, takproto } = received;
         if (!wanted(event)) return;
-        // msg.cot is always XML (built from the model when the wire was protobuf); takproto: the bytes received.
-        const main: NodeMessage = { payload: event, cot: xml, topic: event.type };
-        if (takproto !== undefined) main.takproto = takproto;
+        // msg.cot is always XML; takproto: the bytes received. When the wire was protobuf, the XML is built
+        // from the model the first time something reads msg.cot: most flows use msg.payload only.
+        const main: NodeMessage = { payload: event, topic: event.type };
+        if (takproto === undefined) main.cot = received.xml;
+        else {
+          defineLazyProperty(main, 'cot', () => received.xml);
+          main.takproto = takproto;
+        }
         this.send(withMapOutputs(RED, mapOutputs, event, main, {}, Date.now()));
       },
       onParseError: (error: ReceiveProblem) => {

@@ -3,10 +3,11 @@ import { COT_VERSION, DEFAULT_HOW, UNKNOWN_THRESHOLD, UNKNOWN_VALUE } from '../c
 import { CotError, CotErrorCode } from '../cot/errors';
 import { readMaxDepth } from '../cot/limits';
 import type { CotEvent, CotInput } from '../cot/model';
-import type { EventTimes } from '../cot/time';
+import { isoFromMs, type EventTimes } from '../cot/time';
 import { validateEvent } from '../cot/validate';
 import { detailFromWire } from './detail';
 import { writeCotEvent } from './event-writer';
+import { STREAM_FRAMING } from './framing';
 import { readTakMessage, type WireCotEvent } from './wire';
 import {
   beginMessage,
@@ -76,7 +77,7 @@ const ENCODE_TIMES: EventTimes = { time: 0, start: 0, stale: 0 };
 
 function timeFromWire(ms: number, field: string): string {
   if (ms > MAX_TAKPROTO_TIME_MS) throw timeOut(field, ms);
-  return new Date(ms).toISOString();
+  return isoFromMs(ms);
 }
 
 function optionalTime(ms: number | undefined, field: string): number {
@@ -128,6 +129,23 @@ export function encodeTakMessage(input: CotInput, options: TakEncodeOptions = {}
 export function encodeFramed(input: CotInput, options: TakEncodeOptions, framing: Framing): Buffer {
   const times = ENCODE_TIMES;
   const event = toCotEvent(input, options.now ?? Date.now(), times);
+  return encodeValidated(event, times, options, framing);
+}
+
+/**
+ * A model toCotEvent made, with the times it read, as a stream frame: for a caller that needs the model
+ * too (the client's queue), so the input is not made into a model twice.
+ */
+export function encodeValidatedStreamFrame(event: CotEvent, times: EventTimes): Buffer {
+  return encodeValidated(event, times, {}, STREAM_FRAMING);
+}
+
+function encodeValidated(
+  event: CotEvent,
+  times: EventTimes,
+  options: TakEncodeOptions,
+  framing: Framing,
+): Buffer {
   const time = timeInRange(times.time, 'time');
   const start = timeInRange(times.start, 'start');
   const stale = timeInRange(times.stale, 'stale');

@@ -2,6 +2,13 @@ import { CotError, CotErrorCode } from '../cot/errors';
 import type { CotEvent } from '../cot/model';
 import { decodeTakMessage, type TakDecodeOptions } from './codec';
 import { MAX_VARINT_BYTES } from './wire';
+import {
+  MESH_FRAMING,
+  MESH_HEADER_BYTES,
+  STREAM_FRAMING,
+  TAKPROTO_MAGIC,
+  TAKPROTO_MESH_VERSION,
+} from './framing';
 import type { Framing } from './writer';
 
 /*
@@ -9,51 +16,13 @@ import type { Framing } from './writer';
  * frames back to back. Mesh (UDP): 0xbf 0x01 0xbf, then the message; one per datagram.
  */
 
-/** The byte every TAK Protocol frame starts with (and, in the mesh header, ends with). */
-export const TAKPROTO_MAGIC = 0xbf;
-/** The protocol version in the mesh header. */
-export const TAKPROTO_MESH_VERSION = 0x01;
-export const MESH_HEADER_BYTES = 3;
+export { TAKPROTO_MAGIC, TAKPROTO_MESH_VERSION, MESH_HEADER_BYTES, STREAM_FRAMING, MESH_FRAMING };
 
 /**
  * 1 MiB, the same cap as an XML event (DEFAULT_MAX_EVENT_BYTES): a TakMessage is smaller than the XML of
  * the same event, so this lets through everything XML would, and a hostile length prefix costs nothing.
  */
 export const DEFAULT_MAX_TAKPROTO_BYTES = 1024 * 1024;
-
-function varintLength(value: number): number {
-  let n = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    n++;
-  }
-  return n;
-}
-
-/** 0xbf and the message length as a varint. */
-export const STREAM_FRAMING: Framing = {
-  headerBytes: (size) => 1 + varintLength(size),
-  writeHeader(into, at, size) {
-    into[at] = TAKPROTO_MAGIC;
-    let value = size;
-    let p = at + 1;
-    while (value >= 0x80) {
-      into[p++] = (value & 0x7f) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    into[p] = value;
-  },
-};
-
-/** 0xbf 0x01 0xbf. */
-export const MESH_FRAMING: Framing = {
-  headerBytes: () => MESH_HEADER_BYTES,
-  writeHeader(into, at) {
-    into[at] = TAKPROTO_MAGIC;
-    into[at + 1] = TAKPROTO_MESH_VERSION;
-    into[at + 2] = TAKPROTO_MAGIC;
-  },
-};
 
 function framed(framing: Framing, message: Uint8Array): Buffer {
   const header = framing.headerBytes(message.length);
