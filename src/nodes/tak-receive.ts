@@ -4,7 +4,7 @@ import { readMapOutputs, withMapOutputs, type MapOutputsDef } from './map-output
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './red';
 import { booleanSetting, stringSetting } from './settings';
 import { useConnection } from './use-connection';
-import { defineLazyProperty } from './lazy-property';
+import { messageWithLazyCot } from './lazy-cot';
 import { checkRuntime } from './runtime-check';
 
 /** The map outputs (`worldmap`, `layer`, `geojson`) are cot-parse's, read and written by the same code. */
@@ -52,12 +52,10 @@ export = function register(RED: NodeAPI): void {
         if (!wanted(event)) return;
         // msg.cot is always XML; takproto: the bytes received. When the wire was protobuf, the XML is built
         // from the model the first time something reads msg.cot: most flows use msg.payload only.
-        const main: NodeMessage = { payload: event, topic: event.type };
-        if (takproto === undefined) main.cot = received.xml;
-        else {
-          defineLazyProperty(main, 'cot', () => received.xml);
-          main.takproto = takproto;
-        }
+        const main: NodeMessage =
+          takproto === undefined
+            ? { payload: event, topic: event.type, cot: received.xml }
+            : messageWithLazyCot(event, takproto, () => received.xml);
         this.send(withMapOutputs(RED, mapOutputs, event, main, {}, Date.now()));
       },
       onParseError: (error: ReceiveProblem) => {
