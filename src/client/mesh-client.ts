@@ -5,7 +5,8 @@ import { CHAT_TYPE, presenceEvent, type PresenceOptions } from '../cot/helpers';
 import type { CotEvent, CotInput } from '../cot/model';
 import { parseCot } from '../cot/parse';
 import { DEFAULT_MAX_EVENT_BYTES } from '../stream/stream-parser';
-import { encodeTakMessage, encodeTakControl, type TakControl } from '../takproto/codec';
+import { encodeTakMeshFrame } from '../takproto';
+import { encodeTakControl, type TakControl } from '../takproto/codec';
 import { frameMesh } from '../takproto/frame';
 import { realClock, type PacingClock } from './clock';
 import { DEFAULT_BURST_EVENTS } from './defaults';
@@ -551,7 +552,7 @@ export class MeshClient extends EventEmitter {
     let bytes: Buffer;
     if (protocol === 'protobuf') {
       const isPresence = typeof input === 'object' && 'uid' in input && input.uid === this.ownUid;
-      bytes = frameMesh(encodeTakMessage(input, isPresence ? { control: this.control() } : {}));
+      bytes = encodeTakMeshFrame(input, isPresence ? { control: this.control() } : {});
     } else bytes = Buffer.from(xmlText ?? buildCot(input), 'utf8');
     if (bytes.length > this.o.maxSendEventBytes) {
       throw new MeshError(
