@@ -40,7 +40,7 @@ interface RunResult {
 }
 
 /** Copies every byte from one client to all the others. */
-function relay(): Promise<{ server: net.Server; port: number }> {
+export function relay(): Promise<{ server: net.Server; port: number }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);

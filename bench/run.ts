@@ -12,6 +12,7 @@
 import { runClientSendCase } from './client-send-case';
 import { runCotBuildCase, runCotParseCase } from './cot-case';
 import { runE2eCase } from './e2e-case';
+import { runE2eCoreCase } from './e2e-core-case';
 import { runFanoutCase } from './fanout-case';
 import { runHostileCase } from './hostile-case';
 import { runMeshReceiveCase } from './mesh-case';
@@ -39,6 +40,7 @@ const CASES: BenchCase[] = [
   { name: 'stream-odd', run: runOddStreamCase },
   { name: 'client-send', run: runClientSendCase },
   { name: 'e2e', run: runE2eCase },
+  { name: 'e2e-core', run: runE2eCoreCase },
   { name: 'fanout', run: runFanoutCase },
   { name: 'hostile', run: runHostileCase },
   { name: 'mesh-receive', run: runMeshReceiveCase },
