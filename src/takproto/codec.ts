@@ -1,4 +1,4 @@
-import { toCotEvent } from '../cot/build';
+import { readCotEvent } from '../cot/build';
 import { COT_VERSION, DEFAULT_HOW, UNKNOWN_THRESHOLD, UNKNOWN_VALUE } from '../cot/defaults';
 import { CotError, CotErrorCode } from '../cot/errors';
 import { readMaxDepth } from '../cot/limits';
@@ -128,7 +128,7 @@ export function encodeTakMessage(input: CotInput, options: TakEncodeOptions = {}
  */
 export function encodeFramed(input: CotInput, options: TakEncodeOptions, framing: Framing): Buffer {
   const times = ENCODE_TIMES;
-  const event = toCotEvent(input, options.now ?? Date.now(), times);
+  const event = readCotEvent(input, options.now ?? Date.now(), times);
   return encodeValidated(event, times, options, framing);
 }
 
