@@ -26,15 +26,20 @@ const SPACE = 0x20;
 const EQUALS = 0x3d;
 const QUOT = 0x22;
 
+/*
+ * An error names the field as `path.key`: that text is made only when there is an error to report (made
+ * for every attribute, it was a good part of writing the element).
+ */
+
 /** Text or an attribute value, escaped; anything beyond printable ASCII is checked as XML text first. */
-function putXml(text: string, attribute: boolean, field: string): void {
+function putXml(text: string, attribute: boolean, path: string, key: string): void {
   if (putEscapedAscii(text, attribute)) return;
-  assertXmlChars(text, field);
+  assertXmlChars(text, `${path}.${key}`);
   putText(attribute ? escapeAttribute(text) : escapeText(text));
 }
 
-function putName(name: string, field: string): void {
-  if (!isXmlName(name)) assertXmlName(name, field);
+function putName(name: string, path: string): void {
+  if (!isXmlName(name)) assertXmlName(name, `${path}.${name}`);
   putText(name);
 }
 
@@ -49,10 +54,10 @@ function putFlat(name: string, element: CotElement, path: string): void {
     if (typeof value === 'string') {
       // A string needs no conversion: name, then characters, in the order writeFlat checks them.
       putChar(SPACE);
-      putName(key, `${path}.${key}`);
+      putName(key, path);
       putChar(EQUALS);
       putChar(QUOT);
-      putXml(value, true, `${path}.${key}`);
+      putXml(value, true, path, key);
     } else {
       const field = `${path}.${key}`;
       if (!checkScalar(value, field)) continue;
@@ -63,7 +68,7 @@ function putFlat(name: string, element: CotElement, path: string): void {
       putText(key);
       putChar(EQUALS);
       putChar(QUOT);
-      putXml(text, true, field);
+      putXml(text, true, path, key);
     }
     putChar(QUOT);
   }
@@ -74,7 +79,7 @@ function putFlat(name: string, element: CotElement, path: string): void {
     return;
   }
   putChar(GT);
-  if (typeof text === 'string') putXml(text, false, `${path}._text`);
+  if (typeof text === 'string') putXml(text, false, path, '_text');
   else checkText(text, path);
   putChar(LT);
   putChar(SLASH);
@@ -95,7 +100,7 @@ export function writeXmlDetailField(detail: CotElement, keep: (name: string) => 
   const at = openField(0x0a);
   const text = detail._text;
   if (text !== undefined) {
-    if (typeof text === 'string') putXml(text, false, 'detail._text');
+    if (typeof text === 'string') putXml(text, false, 'detail', '_text');
     else checkText(text, 'detail');
   }
   for (const key in detail) {
