@@ -205,7 +205,7 @@ interface Times {
   stale: string;
 }
 
-/** A time as given, its ms into `out[key]`: a string is read once here and never again for this event. */
+/** A time as given, its ms into `out[field]`: a string is read once here and never again for this event. */
 function readTime(input: TimeInput, field: 'time' | 'start', out: EventTimes): string {
   if (typeof input === 'string') {
     out[field] = requireTime(input, field);

@@ -72,7 +72,7 @@ function timeInRange(ms: number, field: string): number {
   return ms;
 }
 
-/** Filled by toCotEvent for each encode: one object, not one per event. */
+/** Filled by readCotEvent for each encode: one object, not one per event. */
 const ENCODE_TIMES: EventTimes = { time: 0, start: 0, stale: 0 };
 
 function timeFromWire(ms: number, field: string): string {
