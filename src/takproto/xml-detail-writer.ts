@@ -15,8 +15,8 @@ import { closeStringField, openField, putChar, putEscapedAscii, putText } from '
 /*
  * xmlDetail written as bytes where it goes in the message, instead of an XML string first and then its
  * bytes: the same text serializeDetailContent makes (same checks, same errors), without building and
- * flattening a string per element. Elements the lean serializer does not write itself (nested ones,
- * unknown ones) are still written by it, as a string.
+ * flattening a string per element. Elements the lean serializer leaves to xmlbuilder2 (nested ones,
+ * unknown ones) are still written by serialize.ts as a string, and that string's bytes copied here.
  */
 
 const LT = 0x3c;
