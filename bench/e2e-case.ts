@@ -10,14 +10,15 @@
  * machine: the protobuf row is judged against the XML row of this run.
  */
 import net from 'node:net';
+import type { CotShortInput } from '../src/index';
 import type { BenchContext, Row } from './harness';
 import { startEmbeddedRed, type EmbeddedRed } from '../test/helpers/embedded-red';
 
 const CASE = 'e2e';
 /** Events per run: enough for a steady rate, bounded so a run takes seconds. */
-const EVENT_COUNT = 20_000;
+export const EVENT_COUNT = 20_000;
 /** Events handed to tak-send per turn of the event loop, so sockets get to flush in between. */
-const BATCH = 200;
+export const BATCH = 200;
 /** A run that has not delivered everything by then has lost events. */
 const RUN_TIMEOUT_MS = 60_000;
 /** Alternating XML and protobuf runs: five, as one run in three moved 20 % on a shared machine. */
@@ -98,8 +99,22 @@ function flow(port: number, wire: WireFormat): Array<Record<string, unknown>> {
   ];
 }
 
-function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** The k-th event a run sends: a short form with its own uid and values that vary. */
+export function benchEvent(k: number): CotShortInput {
+  return {
+    uid: `e2e-${k}`,
+    type: 'a-f-G-U-C',
+    lat: 45 + (k % 90) / 100,
+    lon: 7,
+    callsign: `unit ${k}`,
+    speed: 3,
+    course: k % 360,
+    battery: 80,
+  };
 }
 
 function heapMb(): number {
@@ -159,18 +174,7 @@ async function oneRun(red: EmbeddedRed, wire: WireFormat): Promise<RunResult> {
   for (let i = 0; i < EVENT_COUNT; i += BATCH) {
     for (let k = i; k < Math.min(EVENT_COUNT, i + BATCH); k++) {
       sentAt[k] = performance.now();
-      send.receive({
-        payload: {
-          uid: `e2e-${k}`,
-          type: 'a-f-G-U-C',
-          lat: 45 + (k % 90) / 100,
-          lon: 7,
-          callsign: `unit ${k}`,
-          speed: 3,
-          course: k % 360,
-          battery: 80,
-        },
-      });
+      send.receive({ payload: benchEvent(k) });
     }
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -6,13 +6,10 @@
  * of the protobuf path's gain the Node-RED rows can show.
  */
 import { TakClient, type TakReceivedEvent } from '../src/index';
-import { relay } from './e2e-case';
+import { BATCH, benchEvent, EVENT_COUNT, percentile, relay } from './e2e-case';
 import type { BenchContext, Row } from './harness';
 
 const CASE = 'e2e-core';
-/** As the e2e case: enough for a steady rate, bounded so a run takes about a second. */
-const EVENT_COUNT = 20_000;
-const BATCH = 200;
 const RUN_TIMEOUT_MS = 60_000;
 /** Alternating runs of each format, as in the e2e case. */
 const RUNS = 5;
@@ -25,10 +22,6 @@ interface RunResult {
   eventsPerSecond: number;
   p50Ms: number;
   received: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 async function oneRun(wire: WireFormat): Promise<RunResult> {
@@ -82,16 +75,7 @@ async function oneRun(wire: WireFormat): Promise<RunResult> {
     for (let i = 0; i < EVENT_COUNT; i += BATCH) {
       for (let k = i; k < Math.min(EVENT_COUNT, i + BATCH); k++) {
         sentAt[k] = performance.now();
-        sender.send({
-          uid: `e2e-${k}`,
-          type: 'a-f-G-U-C',
-          lat: 45 + (k % 90) / 100,
-          lon: 7,
-          callsign: `unit ${k}`,
-          speed: 3,
-          course: k % 360,
-          battery: 80,
-        });
+        sender.send(benchEvent(k));
       }
       await new Promise((resolve) => setImmediate(resolve));
     }

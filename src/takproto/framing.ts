@@ -1,4 +1,4 @@
-import type { Framing } from './writer';
+import { varintSize, type Framing } from './writer';
 
 /*
  * The two framings' headers, written in front of a message (see frame.ts for reading them). A file of its
@@ -11,18 +11,9 @@ export const TAKPROTO_MAGIC = 0xbf;
 export const TAKPROTO_MESH_VERSION = 0x01;
 export const MESH_HEADER_BYTES = 3;
 
-function varintLength(value: number): number {
-  let n = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    n++;
-  }
-  return n;
-}
-
 /** 0xbf and the message length as a varint. */
 export const STREAM_FRAMING: Framing = {
-  headerBytes: (size) => 1 + varintLength(size),
+  headerBytes: (size) => 1 + varintSize(size),
   writeHeader(into, at, size) {
     into[at] = TAKPROTO_MAGIC;
     let value = size;

@@ -52,7 +52,8 @@ function ensure(bytes: number): void {
   scratch = grown;
 }
 
-function varintSize(value: number): number {
+/** How many bytes a varint of `value` takes. */
+export function varintSize(value: number): number {
   let n = 1;
   while (value >= 0x80) {
     value = Math.floor(value / 128);
