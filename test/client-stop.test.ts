@@ -165,7 +165,8 @@ describe('stop()', () => {
     const started = performance.now();
     await client.stop();
     const took = performance.now() - started;
-    assert.ok(took >= 90 && took < 1_000, `stop() took ${took} ms`);
+    // Without the deadline stop() would wait for ever; the upper bound leaves room for a busy CI machine.
+    assert.ok(took >= 90 && took < 3_000, `stop() took ${took} ms`);
     assert.equal(dropped.length, 1, 'one dropped report');
     assert.equal(dropped[0]?.reason, 'stopped');
     assert.ok(dropped[0].count >= 1 && dropped[0].count <= 10, `dropped ${dropped[0].count}`);
