@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type net from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import type { TakReceivedEvent } from '../src/client/tak-client';
 import { buildCot, chatEvent, type StreamError } from '../src/index';
@@ -225,5 +226,41 @@ describe('against a TAK Server-like server (pongs, skips bad events and bytes ou
       times.every((t, i) => i === 0 || t >= (times[i - 1] as number)),
       'each one fresh',
     );
+  });
+});
+
+describe('writing to the socket', () => {
+  /** Counts the socket's calls into its handle: one per system call (write or writev). */
+  function countHandleWrites(socket: net.Socket): { single: number; gathered: number } {
+    const counts = { single: 0, gathered: 0 };
+    const inner = socket as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    const write = inner._write.bind(socket);
+    const writev = inner._writev.bind(socket);
+    inner._write = (...args) => {
+      counts.single += 1;
+      write(...args);
+    };
+    inner._writev = (...args) => {
+      counts.gathered += 1;
+      writev(...args);
+    };
+    return counts;
+  }
+
+  it('events sent in one run leave in one write; a lone event still goes at once, alone', async () => {
+    const server = await serve({});
+    const factory = recordingFactory();
+    const client = pool.make({ host: HOST, port: server.port, ...FAST, createSocket: factory.createSocket });
+    client.start();
+    await waitFor(client, 'connected');
+    const counts = countHandleWrites(factory.sockets[0] as net.Socket);
+    for (let n = 0; n < 50; n++) assert.equal(client.send(numbered('burst', n)), 'sent');
+    await until(server, 'event', () => server.received.length === 50, 'the burst');
+    assert.deepEqual(counts, { single: 0, gathered: 1 });
+    assert.deepEqual(numbers(server.uids(), 'burst'), range(50), 'in order');
+
+    client.send(numbered('lone', 1));
+    await until(server, 'event', () => server.uids().includes('lone-1'), 'the lone event');
+    assert.deepEqual(counts, { single: 1, gathered: 1 });
   });
 });
