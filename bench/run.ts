@@ -4,7 +4,7 @@
  * Options (after `npm run bench --`):
  *   --quick    short samples: the shape of the table, not numbers to quote
  *   --inline   run the cases in this process instead of one fresh process each (for --cpu-prof, debuggers)
- *   WORD       keep only the cases whose name contains WORD
+ *   WORD       keep only the case named WORD, or else the cases whose name contains WORD
  *
  * A case is a module exporting `async (context) => Row[]` (see harness.ts); add it to CASES. This is a
  * report: the exit code is 0 even when a target fails, and a failed target is printed as FAIL.
@@ -63,7 +63,10 @@ async function main(): Promise<void> {
   }
 
   const filters = args.filter((a) => !a.startsWith('--'));
-  const cases = filters.length === 0 ? CASES : CASES.filter((c) => filters.some((f) => c.name.includes(f)));
+  // A case's exact name runs that case alone (`e2e` without `e2e-core`); any other word keeps every name containing it.
+  const picks = (c: BenchCase, f: string): boolean =>
+    CASES.some((other) => other.name === f) ? c.name === f : c.name.includes(f);
+  const cases = filters.length === 0 ? CASES : CASES.filter((c) => filters.some((f) => picks(c, f)));
   const isolation = args.includes('--inline')
     ? undefined
     : { script: __filename, args: quick ? ['--quick'] : [], timeoutMs: CASE_TIMEOUT_MS };
