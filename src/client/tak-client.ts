@@ -183,15 +183,24 @@ interface Connection {
 
 function noop(): void {}
 
-/** A protobuf event as received: its XML is built (once, by the stream item) only when something reads it. */
-function lazyXml(item: { event: CotEvent; readonly xml: string; takproto?: Buffer }): TakReceivedEvent {
-  return {
-    event: item.event,
-    takproto: item.takproto,
-    get xml(): string {
-      return item.xml;
-    },
-  };
+/**
+ * A protobuf event as received: its XML is built (once, by the stream item) only when something reads it. A
+ * class rather than a literal with a getter, which costs a runtime call per event.
+ */
+class ReceivedProtobufEvent implements TakReceivedEvent {
+  readonly event: CotEvent;
+  readonly takproto: Buffer | undefined;
+  readonly #item: { readonly xml: string };
+
+  constructor(item: { event: CotEvent; readonly xml: string; takproto?: Buffer }) {
+    this.event = item.event;
+    this.takproto = item.takproto;
+    this.#item = item;
+  }
+
+  get xml(): string {
+    return this.#item.xml;
+  }
 }
 
 /** What an HTTP answer starts with. */
@@ -821,7 +830,7 @@ export class TakClient extends EventEmitter<TakClientEvents> {
       if (item.kind === 'event') {
         const { event } = item;
         const received: TakReceivedEvent =
-          item.takproto === undefined ? { event, xml: item.xml } : lazyXml(item);
+          item.takproto === undefined ? { event, xml: item.xml } : new ReceivedProtobufEvent(item);
         if (isControlType(event.type)) {
           this.c.controlReceived += 1;
           if (!ending) this.negotiate(conn, event);

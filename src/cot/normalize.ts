@@ -18,7 +18,7 @@ import type {
   CotShortInput,
   TimeInput,
 } from './model';
-import { parseTime, requireTime, toStaleString, toTimeString, type EventTimes } from './time';
+import { isoFromMs, parseTime, requireTime, toStaleString, toTimeString, type EventTimes } from './time';
 import { randomUid, stableUid } from './uid';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -225,9 +225,8 @@ function resolveTimes(
 ): Times {
   let timeText: string;
   if (absent(time)) {
-    const at = new Date(now);
-    timeText = at.toISOString();
-    out.time = at.getTime();
+    out.time = Math.trunc(now); // as Date keeps it
+    timeText = isoFromMs(out.time);
   } else timeText = readTime(time, 'time', out);
   let startText = timeText;
   // Most senders give start as the same text as time.
@@ -235,9 +234,8 @@ function resolveTimes(
   else out.start = out.time;
   let staleText: string;
   if (absent(stale)) {
-    const at = new Date(now + DEFAULT_STALE_SECONDS * 1000);
-    staleText = at.toISOString();
-    out.stale = at.getTime();
+    out.stale = Math.trunc(now + DEFAULT_STALE_SECONDS * 1000);
+    staleText = isoFromMs(out.stale);
   } else if (typeof stale === 'string') {
     out.stale = requireTime(stale, 'stale');
     staleText = stale;

@@ -117,17 +117,34 @@ type Waiting = { at: number } & (
  * The event as a user gets it: `takproto` only when there were protobuf bytes. The XML of a protobuf
  * event is built (once, by the client) only if a user reads it: reading it here built it for every event.
  */
+/**
+ * A protobuf event handed on: its XML is still built only on first read. A class: a getter in an object literal
+ * costs a runtime call per event.
+ */
+class ReceivedProtobufEvent implements ReceivedEvent {
+  readonly event: CotEvent;
+  readonly takproto: Buffer;
+  readonly #received: Received;
+
+  constructor(
+    received: Received,
+    takproto: Buffer,
+    readonly control: boolean,
+  ) {
+    this.event = received.event;
+    this.takproto = takproto;
+    this.#received = received;
+  }
+
+  get xml(): string {
+    return this.#received.xml;
+  }
+}
+
 function withControl(received: Received, control: boolean): ReceivedEvent {
   const takproto = received.takproto;
   if (takproto === undefined) return { event: received.event, xml: received.xml, control };
-  return {
-    event: received.event,
-    control,
-    takproto,
-    get xml(): string {
-      return received.xml;
-    },
-  };
+  return new ReceivedProtobufEvent(received, takproto, control);
 }
 
 /**
