@@ -13,6 +13,7 @@ import net from 'node:net';
 import type { CotShortInput } from '../src/index';
 import type { BenchContext, Row } from './harness';
 import { startEmbeddedRed, type EmbeddedRed } from '../test/helpers/embedded-red';
+import { SINK_HTML, SINK_TYPE } from './sink-node';
 
 const CASE = 'e2e';
 /** Events per run: enough for a steady rate, bounded so a run takes seconds. */
@@ -85,17 +86,8 @@ function flow(port: number, wire: WireFormat): Array<Record<string, unknown>> {
       types: 'a-f-G-U-C',
       wires: [['sink']],
     },
-    // A function node hands each msg to the bench through the global context: what a user's flow would do.
-    {
-      id: 'sink',
-      type: 'function',
-      z: 'tab',
-      x: 300,
-      y: 200,
-      func: "global.get('sink')(msg); return null;",
-      outputs: 0,
-      wires: [],
-    },
+    // A plain node hands each msg to the bench (see sink-node.ts for why not a function node).
+    { id: 'sink', type: SINK_TYPE, z: 'tab', x: 300, y: 200, wires: [] },
   ];
 }
 
@@ -218,6 +210,7 @@ function describe(results: RunResult[]): {
 export async function runE2eCase(context: BenchContext): Promise<Row[]> {
   const red = await startEmbeddedRed({
     globals: { sink: (msg: { payload: { uid: string } }) => deliver(msg) },
+    localNodes: [{ name: SINK_TYPE, module: require.resolve('./sink-node'), html: SINK_HTML }],
   });
   const results: Record<WireFormat, RunResult[]> = { xml: [], protobuf: [] };
   try {

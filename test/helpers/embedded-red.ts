@@ -2,7 +2,7 @@
  * A real Node-RED runtime embedded in this process, with this package's nodes loaded from the working
  * tree as an installed package would be: no test helper, no spies. For the bench and the soak.
  */
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -63,6 +63,11 @@ export interface EmbeddedRedOptions {
   http?: 'none' | 'nodes' | 'editor';
   /** The editor's theme settings; by default no tour and no projects, as a test wants. */
   editorTheme?: Record<string, unknown>;
+  /**
+   * Extra node types, loaded as the runtime loads a user's own nodes (from its `nodes` folder): each a
+   * compiled module whose default export registers the type, and the editor HTML the runtime wants beside it.
+   */
+  localNodes?: Array<{ name: string; module: string; html: string }>;
 }
 
 /** Starts Node-RED in this process with this working tree installed as a package. */
@@ -71,6 +76,17 @@ export async function startEmbeddedRed(options: EmbeddedRedOptions = {}): Promis
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'takpak-red-'));
   mkdirSync(path.join(userDir, 'node_modules'));
   symlinkSync(REPO_ROOT, path.join(userDir, 'node_modules', 'node-red-contrib-takpak'), 'dir');
+  if (options.localNodes?.length) {
+    const nodesDir = path.join(userDir, 'nodes');
+    mkdirSync(nodesDir);
+    for (const node of options.localNodes) {
+      writeFileSync(
+        path.join(nodesDir, `${node.name}.js`),
+        `module.exports = require(${JSON.stringify(node.module)}).default;\n`,
+      );
+      writeFileSync(path.join(nodesDir, `${node.name}.html`), node.html);
+    }
+  }
   /* eslint-disable @typescript-eslint/no-require-imports */
   const RED = require(NODE_RED_MAIN) as RedModule;
   const express = require('express') as () => http.RequestListener & {
