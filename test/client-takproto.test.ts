@@ -161,6 +161,9 @@ describe('TakClient and TAK Protocol negotiation, against servers that behave li
     assert.ok(received[0]?.takproto, 'the event came as a protobuf frame, kept as received');
     assert.equal(received[0]?.event.detail?.contact !== undefined, true);
     assert.match(received[0]?.xml ?? '', /^<event .*uid="srv-pb"/, 'msg.cot stays XML, built from the model');
+    const json = JSON.parse(JSON.stringify(received[0])) as Record<string, unknown>;
+    assert.equal(json.xml, received[0]?.xml, 'JSON of the event keeps its XML');
+    assert.deepEqual(json.event, JSON.parse(JSON.stringify(received[0]?.event)));
     assert.deepEqual(
       changes.map((c) => c.reason),
       ['fixed', 'offered', 'accepted'],

@@ -63,6 +63,9 @@ describe('stream parser, protobuf mode', () => {
       assert.deepEqual(item.takproto, frames[k]);
       assert.deepEqual(item.event, model(item.event.uid, k === 1 ? 'x'.repeat(300) : 'hi'));
       assert.deepEqual(parseCot(item.xml), item.event);
+      const json = JSON.parse(JSON.stringify(item)) as Record<string, unknown>;
+      assert.equal(json.kind, 'event');
+      assert.equal(json.xml, item.xml, 'JSON of the item keeps its XML, as an XML item does');
     }
   });
 

@@ -91,7 +91,7 @@ export interface TakReceivedEvent {
   event: CotEvent;
   /**
    * The event's exact XML as received, for pass-through; built from the model when it came as protobuf
-   * (on first read: a getter then).
+   * (on first read: a getter on the prototype then, so a spread copy leaves it out; JSON keeps it).
    */
   readonly xml: string;
   /** The TAK Protocol frame as received, when the connection speaks protobuf. */
@@ -200,6 +200,11 @@ class ReceivedProtobufEvent implements TakReceivedEvent {
 
   get xml(): string {
     return this.#item.xml;
+  }
+
+  /** The getter is on the prototype: JSON of the event still carries its XML. */
+  toJSON(): { event: CotEvent; xml: string; takproto: Buffer | undefined } {
+    return { event: this.event, xml: this.xml, takproto: this.takproto };
   }
 }
 

@@ -114,10 +114,6 @@ type Waiting = { at: number } & (
 );
 
 /**
- * The event as a user gets it: `takproto` only when there were protobuf bytes. The XML of a protobuf
- * event is built (once, by the client) only if a user reads it: reading it here built it for every event.
- */
-/**
  * A protobuf event handed on: its XML is still built only on first read. A class: a getter in an object literal
  * costs a runtime call per event.
  */
@@ -141,6 +137,10 @@ class ReceivedProtobufEvent implements ReceivedEvent {
   }
 }
 
+/**
+ * The event as a user gets it: `takproto` only when there were protobuf bytes. The XML of a protobuf
+ * event is built (once, by the client) only if a user reads it: reading it here built it for every event.
+ */
 function withControl(received: Received, control: boolean): ReceivedEvent {
   const takproto = received.takproto;
   if (takproto === undefined) return { event: received.event, xml: received.xml, control };

@@ -80,6 +80,11 @@ class ProtobufEventItem {
   get xml(): string {
     return (this.#xml ??= serializeEvent(this.event));
   }
+
+  /** The getter is on the prototype: JSON of an item still carries its XML, as an XML item's does. */
+  toJSON(): { kind: 'event'; event: CotEvent; xml: string; takproto: Buffer } {
+    return { kind: this.kind, event: this.event, xml: this.xml, takproto: this.takproto };
+  }
 }
 
 /** A byte after which a `>` may end an event: where a stream watched for a mode switch is cut. */
