@@ -109,6 +109,8 @@ describe('tak-server with protobuf and XML clients in one runtime', () => {
     const fromXml = out.find((m) => (m.payload as CotEvent).uid === 'from-xml') as Record<string, unknown>;
     assert.ok(Buffer.isBuffer(fromPb.takproto), 'msg.takproto: the frame as received');
     assert.match(fromPb.cot as string, /^<event [^>]*uid="from-pb"/, 'msg.cot stays XML');
+    assert.equal((fromPb.client as { uid?: string }).uid, 'pb-node', 'msg.client: who sent it');
+    assert.equal((fromXml.client as { uid?: string }).uid, 'xml-node');
     assert.equal(fromXml.takproto, undefined);
     assert.deepEqual((await metricsPayload()).formats, { xml: 1, protobuf: 1 });
   });

@@ -26,6 +26,7 @@ import {
   serverSourcesFromTlsConfig,
   type ServerTlsSources,
 } from '../tls/settings';
+import { messageWithLazyCot } from './lazy-cot';
 import { isDeploying, watchRuntime } from './handover';
 import type { DoneFunction, Node, NodeAPI, NodeDef, NodeMessage, SendFunction, TlsConfigNode } from './red';
 import { adoptServer, parkServer, watchServerHandover } from './server-handover';
@@ -325,13 +326,19 @@ export = function register(RED: NodeAPI): void {
     };
 
     const onEvent = (received: ServerEventPayload): void => {
-      const msg: NodeMessage = {
-        payload: received.event,
-        cot: received.xml,
-        topic: received.event.type,
-        client: received.client,
-      };
-      if (received.takproto !== undefined) msg.takproto = received.takproto;
+      const takproto = received.takproto;
+      if (takproto === undefined) {
+        this.send({
+          payload: received.event,
+          cot: received.xml,
+          topic: received.event.type,
+          client: received.client,
+        });
+        return;
+      }
+      // From a protobuf client msg.cot is built on first read, as tak-receive's: most flows read msg.payload only.
+      const msg = messageWithLazyCot(received.event, takproto, () => received.xml);
+      msg.client = received.client;
       this.send(msg);
     };
     // Every refusal and drop: one warning per kind per 10 s with a count, the details at debug.
