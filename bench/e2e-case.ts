@@ -22,6 +22,10 @@ export const EVENT_COUNT = 20_000;
 export const BATCH = 200;
 /** A run that has not delivered everything by then has lost events. */
 const RUN_TIMEOUT_MS = 60_000;
+/** Connecting to a relay on loopback takes milliseconds; seconds means something is wrong. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** After connecting, time for the presence events to pass before the run's events start. */
+const PRESENCE_SETTLE_MS = 200;
 /** Alternating XML and protobuf runs: five, as one run in three moved 20 % on a shared machine. */
 const RUNS = 5;
 const TARGET_EVENTS_PER_SECOND = 10_000;
@@ -91,7 +95,7 @@ function flow(port: number, wire: WireFormat): Array<Record<string, unknown>> {
   ];
 }
 
-export function percentile(sorted: number[], p: number): number {
+function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
@@ -107,6 +111,84 @@ export function benchEvent(k: number): CotShortInput {
     course: k % 360,
     battery: 80,
   };
+}
+
+/** Waits until `connections()` reaches two: both ends are up before timing starts. */
+export async function untilBothConnected(connections: () => number, what: string): Promise<void> {
+  const until = Date.now() + CONNECT_TIMEOUT_MS;
+  while (connections() < 2) {
+    if (Date.now() > until) throw new Error(`${what} did not connect to the relay`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await new Promise((resolve) => setTimeout(resolve, PRESENCE_SETTLE_MS));
+}
+
+/**
+ * Which of a run's events arrived, when, and how often. `arrived(k)` is called for each event received;
+ * `done` resolves once all EVENT_COUNT have arrived and rejects at RUN_TIMEOUT_MS.
+ */
+export class Deliveries {
+  readonly sentAt = new Float64Array(EVENT_COUNT);
+  readonly done: Promise<void>;
+  received = 0;
+  duplicates = 0;
+  lastAt = 0;
+  private readonly seen = new Uint8Array(EVENT_COUNT);
+  private readonly latencies: number[] = [];
+  private finish: () => void = () => undefined;
+
+  constructor() {
+    this.done = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`only ${this.received} of ${EVENT_COUNT} events arrived in ${RUN_TIMEOUT_MS} ms`)),
+        RUN_TIMEOUT_MS,
+      );
+      this.finish = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  arrived(index: number): void {
+    const now = performance.now();
+    if (this.seen[index]) {
+      this.duplicates++;
+      return;
+    }
+    this.seen[index] = 1;
+    this.received++;
+    this.latencies.push(now - (this.sentAt[index] as number));
+    this.lastAt = now;
+    if (this.received === EVENT_COUNT) this.finish();
+  }
+
+  /** Hands the run's events to `send` BATCH per turn of the event loop, noting when each went; returns the start. */
+  async sendAll(send: (event: CotShortInput) => void): Promise<number> {
+    const started = performance.now();
+    for (let i = 0; i < EVENT_COUNT; i += BATCH) {
+      for (let k = i; k < Math.min(EVENT_COUNT, i + BATCH); k++) {
+        this.sentAt[k] = performance.now();
+        send(benchEvent(k));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return started;
+  }
+
+  /** Latency at percentile p, in ms. */
+  latency(p: number): number {
+    this.latencies.sort((a, b) => a - b);
+    return percentile(this.latencies, p);
+  }
+}
+
+/** The run with the median rate. */
+export function medianRun<T extends { eventsPerSecond: number }>(results: T[]): T {
+  return [...results].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[
+    Math.floor(results.length / 2)
+  ] as T;
 }
 
 function heapMb(): number {
@@ -127,69 +209,24 @@ async function oneRun(red: EmbeddedRed, wire: WireFormat): Promise<RunResult> {
   if (!send) throw new Error('the bench flow did not start');
   // The sender's connection starts on the first send; both must be up before timing starts.
   send.receive({ payload: { uid: 'warm-up', type: 'a-n-G', lat: 0, lon: 0 } });
-  const until = Date.now() + 10_000;
-  while (connections < 2) {
-    if (Date.now() > until) throw new Error('the tak-configs did not connect to the relay');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 200)); // presence events through first
-
-  const sentAt = new Float64Array(EVENT_COUNT);
-  const latencies: number[] = [];
-  const seen = new Uint8Array(EVENT_COUNT);
-  let received = 0;
-  let duplicates = 0;
-  let lastAt = 0;
-  const done = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`only ${received} of ${EVENT_COUNT} events arrived in ${RUN_TIMEOUT_MS} ms`)),
-      RUN_TIMEOUT_MS,
-    );
-    deliver = (msg) => {
-      const index = Number(msg.payload.uid.slice(4));
-      const now = performance.now();
-      if (seen[index]) duplicates++;
-      else {
-        seen[index] = 1;
-        received++;
-        latencies.push(now - (sentAt[index] as number));
-        lastAt = now;
-      }
-      if (received === EVENT_COUNT) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-  });
+  await untilBothConnected(() => connections, 'the tak-configs');
+  const deliveries = new Deliveries();
+  deliver = (msg) => deliveries.arrived(Number(msg.payload.uid.slice(4)));
   const heapBefore = heapMb();
-  const started = performance.now();
-  for (let i = 0; i < EVENT_COUNT; i += BATCH) {
-    for (let k = i; k < Math.min(EVENT_COUNT, i + BATCH); k++) {
-      sentAt[k] = performance.now();
-      send.receive({ payload: benchEvent(k) });
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  await done;
-  const seconds = (lastAt - started) / 1000;
+  const started = await deliveries.sendAll((event) => send.receive({ payload: event }));
+  await deliveries.done;
+  const seconds = (deliveries.lastAt - started) / 1000;
   const heapAfter = heapMb();
   await red.deploy([]);
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  latencies.sort((a, b) => a - b);
   return {
     eventsPerSecond: EVENT_COUNT / seconds,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    received,
-    duplicates,
+    p50Ms: deliveries.latency(50),
+    p99Ms: deliveries.latency(99),
+    received: deliveries.received,
+    duplicates: deliveries.duplicates,
     heapGrowthMb: heapAfter - heapBefore,
   };
-}
-
-function medianRun(results: RunResult[]): RunResult {
-  return [...results].sort((a, b) => a.eventsPerSecond - b.eventsPerSecond)[
-    Math.floor(results.length / 2)
-  ] as RunResult;
 }
 
 function describe(results: RunResult[]): {
